@@ -1,0 +1,50 @@
+// What every activity needs: the spec's endpoints turned into connection configs on this worker, the
+// task's object names, and a throttled way to publish progress to the workflow's `status`.
+import { Context } from '@temporalio/activity';
+import type { ClientConfig } from 'pg';
+import { clientConfig } from '../src/conn/endpoint';
+import type { TaskSpec } from '../src/spec/schema';
+import { applicationName, originName, publicationName, slotName } from '../src/spec/task-id';
+import { progressSignal } from '../workflows/messages';
+import type { ProgressReport } from '../workflows/status';
+
+export interface TaskInput {
+  spec: TaskSpec;
+  taskId: string;
+}
+
+export interface TaskContext {
+  source: ClientConfig;
+  destination: ClientConfig;
+  slot: string;
+  publication: string;
+  origin: string;
+}
+
+export function taskContext({ spec, taskId }: TaskInput): TaskContext {
+  const app = applicationName(taskId);
+  return {
+    source: clientConfig('source', spec.source, app),
+    destination: clientConfig('destination', spec.destination, app),
+    slot: slotName(taskId),
+    publication: publicationName(taskId),
+    origin: originName(taskId),
+  };
+}
+
+/** Signals progress to the workflow at most every `intervalMs` (each signal is a history event). */
+export function progressReporter(intervalMs: number): (report: ProgressReport, force?: boolean) => void {
+  let last = 0;
+  return (report, force = false) => {
+    const now = Date.now();
+    if (!force && now - last < intervalMs) return;
+    last = now;
+    const ctx = Context.current();
+    const execution = ctx.info.workflowExecution;
+    if (!execution) return;
+    ctx.client.workflow
+      .getHandle(execution.workflowId, execution.runId)
+      .signal(progressSignal, report)
+      .catch(() => undefined); // progress is best effort; the data path never waits on it
+  };
+}

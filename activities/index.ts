@@ -1,0 +1,6 @@
+// The activities a pg-dts worker registers. Each is a thin adapter from Temporal to the engine in src/.
+export { precheck } from './precheck';
+export { createSchema, finishSchema } from './schema';
+export { fullSync } from './full';
+export { incrementalSync } from './incremental';
+export { releaseTask } from './release';

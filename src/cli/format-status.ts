@@ -1,0 +1,21 @@
+import type { TaskStatus } from '../../workflows/status';
+
+const human = (bytes: number): string =>
+  bytes >= 1 << 30 ? `${(bytes / (1 << 30)).toFixed(1)} GiB` : bytes >= 1 << 20 ? `${(bytes / (1 << 20)).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(0)} KiB`;
+
+export function formatStatus(s: TaskStatus): string {
+  const lines = [
+    `task ${s.name} (${s.taskId})  phase: ${s.phase}${s.paused ? ' (pause requested)' : ''}`,
+    `  ${s.source} -> ${s.destination}   slot ${s.slot}`,
+  ];
+  for (const t of s.tables) {
+    lines.push(`  ${t.source.padEnd(30)} -> ${t.target.padEnd(30)} ${t.state.padEnd(8)} ${t.rowsCopied} rows ${human(t.bytesCopied)}`);
+  }
+  if (s.incremental) {
+    const i = s.incremental;
+    lines.push(`  incremental: lag ${i.lagSeconds.toFixed(1)} s, ${i.rows} rows in ${i.transactions} txns, ${i.rowsPerSecond} rows/s`);
+    lines.push(`  LSN received ${i.receivedLsn ?? '-'} applied ${i.appliedLsn ?? '-'} confirmed ${i.confirmedLsn ?? '-'} (as of ${i.reportedAt})`);
+  }
+  if (s.lastError) lines.push(`  last error: ${s.lastError}`);
+  return lines.join('\n');
+}

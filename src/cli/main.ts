@@ -1,0 +1,113 @@
+// The pg-dts command line. Task commands talk to Temporal (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE);
+// `server` and `worker` run the two long-lived processes a deployment needs.
+import { readFileSync } from 'node:fs';
+import { Command, InvalidArgumentError } from 'commander';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { parseTaskSpec, SpecError } from '../spec/validate';
+import { taskSpecJsonSchema } from '../spec/json-schema';
+import { taskIdFromWorkflowId, slotName } from '../spec/task-id';
+import { clientConfig } from '../conn/endpoint';
+import { formatReport, runPrecheck } from '../precheck/run';
+import { applicationName } from '../spec/task-id';
+import { runWorker } from '../worker/run-worker';
+import { pauseSignal, releaseSignal, resumeSignal, statusQuery, WORKFLOW_TYPE } from '../../workflows/messages';
+import { withTemporal } from './client';
+import { formatStatus } from './format-status';
+import { runServer } from './server';
+
+function loadSpec(file: string) {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new SpecError([`${file}: cannot read a JSON task spec (${(err as Error).message})`]);
+  }
+  return parseTaskSpec(json);
+}
+
+const port = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new InvalidArgumentError('must be a TCP port (1-65535)');
+  return n;
+};
+
+const program = new Command('pg-dts').description('PostgreSQL to PostgreSQL data transmission, orchestrated by Temporal');
+
+program
+  .command('server')
+  .description('run a local Temporal dev server (with Web UI) for pg-dts')
+  .option('--port <n>', 'gRPC port', port, 7233)
+  .option('--ui-port <n>', 'Web UI port', port)
+  .option('--db-file <file>', 'SQLite file that keeps tasks across restarts')
+  .action((o) => runServer({ port: o.port, uiPort: o.uiPort ?? o.port + 1000, dbFile: o.dbFile }));
+
+program
+  .command('worker')
+  .description('run a worker (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, task queue pg-dts)')
+  .action(() => runWorker());
+
+program
+  .command('start')
+  .description('validate a task spec and start the task; the workflow id is the spec name')
+  .requiredOption('--spec <file>', 'JSON task spec')
+  .action(async (o) => {
+    const spec = loadSpec(o.spec);
+    await withTemporal(async (client, taskQueue) => {
+      const handle = await client.workflow.start(WORKFLOW_TYPE, { taskQueue, workflowId: spec.name, args: [spec] });
+      console.log(`started task ${spec.name} (run ${handle.firstExecutionRunId}); slot ${slotName(taskIdFromWorkflowId(spec.name))}`);
+      console.log(`watch it: pg-dts status ${spec.name}   or   temporal workflow describe --workflow-id ${spec.name}`);
+    });
+  });
+
+program
+  .command('precheck')
+  .description('run the precheck from this machine and print the report (starts nothing)')
+  .requiredOption('--spec <file>', 'JSON task spec')
+  .option('--json', 'print the report as JSON')
+  .action(async (o) => {
+    const spec = loadSpec(o.spec);
+    const taskId = taskIdFromWorkflowId(spec.name);
+    const app = applicationName(taskId);
+    const { report } = await runPrecheck(spec, clientConfig('source', spec.source, app), clientConfig('destination', spec.destination, app), slotName(taskId));
+    console.log(o.json ? JSON.stringify(report, null, 2) : formatReport(report));
+    process.exitCode = report.blocked ? 1 : 0;
+  });
+
+program
+  .command('status <task>')
+  .description('show phase, tables, lag and LSNs of a task')
+  .option('--json', 'print the status as JSON')
+  .action(async (task: string, o) => {
+    await withTemporal(async (client) => {
+      const status = await client.workflow.getHandle(task).query(statusQuery);
+      console.log(o.json ? JSON.stringify(status, null, 2) : formatStatus(status));
+    });
+  });
+
+for (const [name, signal, text] of [
+  ['pause', pauseSignal, 'hold changes back (the slot keeps them)'],
+  ['resume', resumeSignal, 'deliver held changes and continue'],
+  ['release', releaseSignal, 'stop the task and drop its slot, publication and origin'],
+] as const) {
+  program
+    .command(`${name} <task>`)
+    .description(text)
+    .action(async (task: string) => {
+      await withTemporal(async (client) => {
+        await client.workflow.getHandle(task).signal(signal);
+        console.log(`${name} sent to ${task}`);
+      });
+    });
+}
+
+program
+  .command('spec-schema')
+  .description('print the JSON Schema of the task spec')
+  .action(() => console.log(JSON.stringify(taskSpecJsonSchema(), null, 2)));
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof SpecError) console.error(err.message);
+  else if (err instanceof WorkflowNotFoundError) console.error(`no such task: ${err.workflowId}`);
+  else console.error(`pg-dts: ${err instanceof Error ? err.message : String(err)}`);
+  process.exitCode = 2;
+});

@@ -1,0 +1,21 @@
+// `pg-dts server`: the Temporal dev server in the foreground, UI on. Uses a local or Go-built CLI; without
+// either, the Temporal SDK downloads one (needs internet access).
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { spawn } from 'node:child_process';
+import { ensureTemporalCli } from '../temporal/cli-binary';
+import { devServerArgs } from '../temporal/dev-server';
+
+export async function runServer(opts: { port: number; uiPort: number; dbFile?: string }): Promise<void> {
+  const cli = ensureTemporalCli();
+  console.error(`pg-dts: Temporal on 127.0.0.1:${opts.port}, Web UI on http://127.0.0.1:${opts.uiPort}`);
+  if (cli) {
+    const child = spawn(cli, devServerArgs(opts), { stdio: 'inherit' });
+    await new Promise<void>((resolve) => child.on('exit', () => resolve()));
+    return;
+  }
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: { ip: '127.0.0.1', port: opts.port, ui: true, uiPort: opts.uiPort, dbFilename: opts.dbFile },
+  });
+  await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+  await env.teardown();
+}

@@ -1,0 +1,61 @@
+// Schema sync: read the selected tables' definitions on the source, create them on the destination.
+// Each half runs in one destination transaction, so a failure leaves nothing half-created.
+import type { Client, ClientBase } from 'pg';
+import type { TaskSpec } from '../spec/schema';
+import { tableKey, type SelectedTable } from '../catalog/names';
+import { readTableDef, type TableDef } from './introspect';
+import { readUserTypes } from './user-types';
+import { DdlGenerator, type SchemaPlan } from './ddl';
+import { qualified } from '../util/sql';
+
+export async function planSchema(source: ClientBase, spec: TaskSpec, tables: SelectedTable[]): Promise<SchemaPlan> {
+  const defs: TableDef[] = [];
+  for (const t of tables) defs.push(await readTableDef(source, t.source));
+  const typeOids = defs.flatMap((d) => d.columns.map((c) => c.typeOid));
+  const types = await readUserTypes(source, typeOids);
+  const regclass = new Map<string, string>();
+  for (const d of defs) {
+    const { rows } = await source.query(`SELECT $1::regclass::text AS text`, [qualified(d.ref)]);
+    regclass.set(tableKey(d.ref), rows[0].text);
+  }
+  await source.query('RESET search_path');
+  return new DdlGenerator(spec, defs, types, regclass).plan();
+}
+
+export async function applyStatements(destination: Client, statements: string[]): Promise<void> {
+  await destination.query('BEGIN');
+  try {
+    for (const sql of statements) {
+      try {
+        await destination.query(sql);
+      } catch (err) {
+        throw new Error(`destination rejected schema statement: ${(err as Error).message}\n  statement: ${sql}`);
+      }
+    }
+    await destination.query('COMMIT');
+  } catch (err) {
+    await destination.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Copies sequence positions (serial and identity), so the destination can take over writes. */
+export async function syncSequenceValues(source: ClientBase, destination: ClientBase, tables: SelectedTable[]): Promise<number> {
+  let count = 0;
+  for (const t of tables) {
+    const { rows } = await source.query(
+      `SELECT a.attname AS column, pg_get_serial_sequence($1, a.attname) AS seq
+         FROM pg_attribute a WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped
+          AND pg_get_serial_sequence($1, a.attname) IS NOT NULL`,
+      [qualified(t.source)],
+    );
+    for (const r of rows) {
+      const state = await source.query(`SELECT last_value::text AS v, is_called FROM ${r.seq}`);
+      const target = await destination.query(`SELECT pg_get_serial_sequence($1, $2) AS seq`, [qualified(t.target), r.column]);
+      if (!target.rows[0]?.seq) continue;
+      await destination.query(`SELECT setval($1::regclass, $2::bigint, $3)`, [target.rows[0].seq, state.rows[0].v, state.rows[0].is_called]);
+      count++;
+    }
+  }
+  return count;
+}

@@ -1,0 +1,89 @@
+// The objects a task owns: a publication and a logical slot on the source, a replication origin on the
+// destination. Creation is idempotent; dropping is total (release must leave nothing that holds WAL).
+import { Client, type ClientBase, type ClientConfig } from 'pg';
+import type { SelectedTable } from '../catalog/names';
+import { ident, literal, qualified } from '../util/sql';
+
+export async function ensurePublication(db: ClientBase, publication: string, tables: SelectedTable[]): Promise<void> {
+  const list = tables.map((t) => qualified(t.source)).join(', ');
+  const exists = await db.query('SELECT 1 FROM pg_publication WHERE pubname = $1', [publication]);
+  if (exists.rowCount) {
+    await db.query(`ALTER PUBLICATION ${ident(publication)} SET TABLE ${list}`);
+  } else {
+    await db.query(`CREATE PUBLICATION ${ident(publication)} FOR TABLE ${list}`);
+  }
+}
+
+export async function slotExists(db: ClientBase, slot: string): Promise<boolean> {
+  const r = await db.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [slot]);
+  return (r.rowCount ?? 0) > 0;
+}
+
+/** Drops the slot, first ending any walsender still streaming from it (e.g. a stale worker's). */
+export async function dropSlotIfExists(db: ClientBase, slot: string): Promise<boolean> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const r = await db.query<{ pid: number | null }>('SELECT active_pid AS pid FROM pg_replication_slots WHERE slot_name = $1', [slot]);
+    if (!r.rows[0]) return false;
+    if (r.rows[0].pid) {
+      await db.query('SELECT pg_terminate_backend($1)', [r.rows[0].pid]);
+      await new Promise((res) => setTimeout(res, 250));
+      continue;
+    }
+    try {
+      await db.query('SELECT pg_drop_replication_slot($1)', [slot]);
+      return true;
+    } catch (err) {
+      if ((err as { code?: string }).code !== '55006') throw err; // 55006: slot became active again; retry
+    }
+  }
+  throw new Error(`replication slot ${slot} stays active; stop the process streaming from it and release again`);
+}
+
+export async function dropPublicationIfExists(db: ClientBase, publication: string): Promise<void> {
+  await db.query(`DROP PUBLICATION IF EXISTS ${ident(publication)}`);
+}
+
+export interface CreatedSlot {
+  consistentPoint: string;
+  /** Valid only while `connection` stays open and idle. */
+  snapshotName: string;
+  connection: Client;
+}
+
+/** Creates the slot on a replication connection and exports the snapshot of its consistent point. */
+export async function createSlotWithSnapshot(config: ClientConfig, slot: string): Promise<CreatedSlot> {
+  const connection = new Client({ ...config, replication: 'database' } as ClientConfig);
+  connection.on('error', () => undefined);
+  await connection.connect();
+  try {
+    const r = await connection.query(`CREATE_REPLICATION_SLOT ${ident(slot)} LOGICAL pgoutput EXPORT_SNAPSHOT`);
+    return { consistentPoint: r.rows[0].consistent_point, snapshotName: r.rows[0].snapshot_name, connection };
+  } catch (err) {
+    await connection.end().catch(() => undefined);
+    throw err;
+  }
+}
+
+export async function createSlot(db: ClientBase, slot: string): Promise<string> {
+  const r = await db.query(`SELECT lsn::text FROM pg_create_logical_replication_slot($1, 'pgoutput')`, [slot]);
+  return r.rows[0].lsn;
+}
+
+export async function ensureOrigin(db: ClientBase, origin: string): Promise<void> {
+  await db.query(
+    `SELECT pg_replication_origin_create($1) WHERE NOT EXISTS (SELECT 1 FROM pg_replication_origin WHERE roname = $1)`,
+    [origin],
+  );
+}
+
+export async function dropOriginIfExists(db: ClientBase, origin: string): Promise<void> {
+  const r = await db.query('SELECT 1 FROM pg_replication_origin WHERE roname = $1', [origin]);
+  if (r.rowCount) await db.query(`SELECT pg_replication_origin_drop(${literal(origin)})`);
+}
+
+/** The source commit LSN up to which the destination has durably applied changes, or null if none. */
+export async function originProgress(db: ClientBase, origin: string): Promise<string | null> {
+  const r = await db.query(`SELECT pg_replication_origin_progress($1, true)::text AS lsn`, [origin]);
+  const lsn = r.rows[0]?.lsn as string | null;
+  return lsn && lsn !== '0/0' ? lsn : null;
+}

@@ -1,0 +1,41 @@
+// A pg-dts worker: polls the task queue and runs the syncTask workflow and its activities.
+// More workers on the same task queue (on more machines) share the tasks.
+import { NativeConnection, Worker } from '@temporalio/worker';
+import * as activities from '../../activities';
+import { DEFAULT_TASK_QUEUE } from '../../workflows/messages';
+
+export interface WorkerOptions {
+  address?: string;
+  namespace?: string;
+  taskQueue?: string;
+}
+
+export function temporalSettings(opts: WorkerOptions = {}): Required<WorkerOptions> {
+  return {
+    address: opts.address ?? process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
+    namespace: opts.namespace ?? process.env.TEMPORAL_NAMESPACE ?? 'default',
+    taskQueue: opts.taskQueue ?? process.env.PG_DTS_TASK_QUEUE ?? DEFAULT_TASK_QUEUE,
+  };
+}
+
+export async function createWorker(opts: WorkerOptions = {}): Promise<{ worker: Worker; connection: NativeConnection }> {
+  const s = temporalSettings(opts);
+  const connection = await NativeConnection.connect({ address: s.address });
+  const worker = await Worker.create({
+    connection,
+    namespace: s.namespace,
+    taskQueue: s.taskQueue,
+    workflowsPath: require.resolve('../../workflows'),
+    activities,
+  });
+  return { worker, connection };
+}
+
+export async function runWorker(opts: WorkerOptions = {}): Promise<void> {
+  const { worker, connection } = await createWorker(opts);
+  try {
+    await worker.run(); // returns after SIGINT/SIGTERM, once running activities have been cancelled
+  } finally {
+    await connection.close();
+  }
+}

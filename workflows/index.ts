@@ -1,0 +1,2 @@
+// Entry point the worker bundles: every workflow type pg-dts serves.
+export { syncTask } from './sync-task';

@@ -1,0 +1,162 @@
+// The synchronization task: precheck -> schema -> full -> incremental, until released.
+// Orchestration only: every side effect is an activity. Deterministic by construction.
+import {
+  ActivityCancellationType, ApplicationFailure, CancellationScope, condition, isCancellation, proxyActivities,
+  setHandler, workflowInfo,
+} from '@temporalio/workflow';
+import type { RetryPolicy } from '@temporalio/common';
+import type * as activities from '../activities';
+import type { SelectedTable } from '../src/catalog/names';
+import { parseTaskSpec, SpecError, endpointLabel } from '../src/spec/validate';
+import type { TaskSpec } from '../src/spec/schema';
+import { publicationName, slotName, taskIdFromWorkflowId } from '../src/spec/task-id';
+import { pauseSignal, progressSignal, releaseSignal, resumeSignal, statusQuery } from './messages';
+import type { Phase, TaskStatus } from './status';
+
+export interface SyncTaskResult {
+  phase: Phase;
+  tables: number;
+  consistentPoint: string | null;
+}
+
+function validate(input: unknown): TaskSpec {
+  try {
+    return parseTaskSpec(input);
+  } catch (err) {
+    if (err instanceof SpecError) {
+      throw ApplicationFailure.create({ type: 'InvalidSpec', nonRetryable: true, message: err.message, details: err.problems });
+    }
+    throw err;
+  }
+}
+
+function activitiesFor(spec: TaskSpec) {
+  // Connection outages may last retry.connectionMinutes; the retry policy backs off to one try a minute.
+  const retry: RetryPolicy = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '60s', nonRetryableErrorTypes: ['InvalidSpec', 'PrecheckFailed'] };
+  const windowMs = spec.retry.connectionMinutes * 60_000;
+  const short = proxyActivities<typeof activities>({ startToCloseTimeout: '10m', scheduleToCloseTimeout: windowMs, retry });
+  const copy = proxyActivities<typeof activities>({ startToCloseTimeout: '7d', heartbeatTimeout: '60s', retry });
+  const stream = proxyActivities<typeof activities>({
+    startToCloseTimeout: '3650d',
+    heartbeatTimeout: '30s',
+    // Pause and release must know the stream has stopped before they act on the slot.
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry,
+  });
+  // Cleanup after a fatal failure must not itself hang for the whole connection window.
+  const cleanup = proxyActivities<typeof activities>({ startToCloseTimeout: '2m', scheduleToCloseTimeout: '10m', retry });
+  return { short, copy, stream, cleanup };
+}
+
+export async function syncTask(input: unknown): Promise<SyncTaskResult> {
+  const spec = validate(input);
+  const taskId = taskIdFromWorkflowId(workflowInfo().workflowId);
+  const { short, copy, stream, cleanup } = activitiesFor(spec);
+  const task = { spec, taskId };
+  const wants = (t: TaskSpec['syncTypes'][number]): boolean => spec.syncTypes.includes(t);
+
+  const status: TaskStatus = {
+    name: spec.name, taskId, phase: 'precheck', paused: false,
+    source: endpointLabel(spec.source.url), destination: endpointLabel(spec.destination.url),
+    slot: slotName(taskId), publication: publicationName(taskId), syncTypes: spec.syncTypes,
+    tables: [], precheck: null, consistentPoint: null, incremental: null, lastError: null, phaseChanges: [],
+  };
+  const enter = (phase: Phase): void => {
+    status.phase = phase;
+    status.phaseChanges.push({ phase, at: new Date().toISOString() });
+  };
+  enter('precheck');
+  let releaseRequested = false;
+
+  setHandler(statusQuery, () => status);
+  setHandler(pauseSignal, () => void (status.paused = true));
+  setHandler(resumeSignal, () => void (status.paused = false));
+  setHandler(releaseSignal, () => void (releaseRequested = true));
+  setHandler(progressSignal, (report) => {
+    if (report.kind === 'incremental') {
+      status.incremental = report.stats;
+      return;
+    }
+    for (const t of report.tables) {
+      const row = status.tables.find((s) => s.source === t.table);
+      if (row) Object.assign(row, { rowsCopied: t.rows, bytesCopied: t.bytes, state: t.done ? 'copied' : 'copying' });
+    }
+  });
+
+  let tables: SelectedTable[] = [];
+  let touchedSource = false; // a blocked precheck creates nothing, so it has nothing to clean up
+
+  const streamUntilReleased = async (): Promise<void> => {
+    while (!releaseRequested) {
+      if (status.paused) {
+        enter('paused');
+        await condition(() => !status.paused || releaseRequested);
+        continue;
+      }
+      enter('incremental');
+      const scope = new CancellationScope();
+      const running = scope.run(() => stream.incrementalSync({ ...task, tables }));
+      running.catch(() => undefined);
+      await Promise.race([running, condition(() => status.paused || releaseRequested)]);
+      scope.cancel();
+      try {
+        await running;
+      } catch (err) {
+        if (!isCancellation(err)) throw err;
+      }
+    }
+  };
+
+  const phases = async (): Promise<void> => {
+    const checked = await short.precheck(task);
+    status.precheck = checked.report;
+    tables = checked.tables;
+    status.tables = tables.map((t) => ({
+      source: `${t.source.schema}.${t.source.name}`, target: `${t.target.schema}.${t.target.name}`,
+      state: 'pending', rowsCopied: 0, bytesCopied: 0,
+    }));
+    if (wants('schema')) {
+      enter('schema');
+      await short.createSchema({ ...task, tables });
+    }
+    touchedSource = true;
+    if (wants('full')) {
+      enter('full');
+      const copied = await copy.fullSync({ ...task, tables, withSlot: wants('incremental') });
+      status.consistentPoint = copied.consistentPoint;
+      for (const t of copied.tables) {
+        const row = status.tables.find((s) => s.source === t.table);
+        if (row) Object.assign(row, { rowsCopied: t.rows, bytesCopied: t.bytes, state: 'copied' });
+      }
+      await short.finishSchema({ ...task, tables, createObjects: wants('schema') });
+    } else if (wants('schema')) {
+      await short.finishSchema({ ...task, tables, createObjects: true });
+    }
+    if (wants('incremental')) await streamUntilReleased();
+  };
+
+  const main = new CancellationScope();
+  const mainRun = main.run(phases);
+  mainRun.catch(() => undefined);
+  try {
+    await Promise.race([mainRun, condition(() => releaseRequested)]);
+    if (releaseRequested) {
+      main.cancel();
+      await mainRun.catch((err) => {
+        if (!isCancellation(err)) throw err;
+      });
+    }
+  } catch (err) {
+    status.lastError = err instanceof Error ? err.message : String(err);
+    enter('failed');
+    // A task that fails for good must not leave a slot holding WAL on the source.
+    if (touchedSource) await CancellationScope.nonCancellable(() => cleanup.releaseTask(task)).catch(() => undefined);
+    throw err;
+  }
+  if (wants('incremental') || releaseRequested) {
+    enter('releasing');
+    await CancellationScope.nonCancellable(() => short.releaseTask(task));
+  }
+  enter('released');
+  return { phase: status.phase, tables: tables.length, consistentPoint: status.consistentPoint };
+}
