@@ -38,7 +38,7 @@ function activitiesFor(spec: TaskSpec) {
   const copy = proxyActivities<typeof activities>({ startToCloseTimeout: '7d', heartbeatTimeout: '60s', retry });
   const stream = proxyActivities<typeof activities>({
     startToCloseTimeout: '3650d',
-    heartbeatTimeout: '30s',
+    heartbeatTimeout: '15s',
     // Pause and release must know the stream has stopped before they act on the slot.
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     retry,

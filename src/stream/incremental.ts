@@ -35,6 +35,15 @@ class SerialExecutor {
   }
 }
 
+/**
+ * Confirms `lsn` as flushed. The library reports `lsn + 1`, which for a commit end LSN would also confirm
+ * a transaction whose commit record starts exactly there, and the server would skip it after a restart.
+ * Passing `lsn - 1` makes it report exactly `lsn`, as native subscribers do.
+ */
+function sendFeedback(service: LogicalReplicationService, lsn: Lsn): void {
+  if (lsn > 0n) void service.acknowledge(formatLsn(lsn - 1n));
+}
+
 export interface IncrementalOptions {
   source: ClientConfig;
   destination: ClientConfig;
@@ -94,7 +103,7 @@ export class IncrementalStream {
       this.confirmedLsn = start;
       const acknowledge = (lsn: Lsn): void => {
         this.confirmedLsn = this.confirmedLsn === null ? lsn : maxLsn(this.confirmedLsn, lsn);
-        void service.acknowledge(formatLsn(this.confirmedLsn));
+        sendFeedback(service, this.confirmedLsn);
       };
       const applier = new Applier(db, new Map(opts.tables.map((t) => [tableKey(t.source), t])), {
         appliedUpTo: start,
@@ -123,7 +132,7 @@ export class IncrementalStream {
           // received has been applied and committed; otherwise re-confirm what is durably applied.
           const drained = this.handled === plugin.parsed && applier.atTransactionBoundary && !applier.hasOpenBatch;
           if (drained) acknowledge(parseLsn(lsn));
-          else if (this.confirmedLsn !== null) void service.acknowledge(formatLsn(this.confirmedLsn));
+          else if (this.confirmedLsn !== null) sendFeedback(service, this.confirmedLsn);
         });
       });
       // A batch closes as soon as the stream goes quiet, so a lone transaction is not held back.
