@@ -11,7 +11,7 @@ import { statusQuery } from '../../workflows/messages';
 import { releaseAll } from '../harness/cleanup';
 import { startClusterPair, TEST_PASSWORD, type ClusterPair } from '../harness/clusters';
 import { waitFor, waitForConvergence } from '../harness/checksum';
-import { startWorker, temporalCli, temporalClient } from '../harness/temporal';
+import { pgDts, startWorker, temporalCli, temporalClient } from '../harness/temporal';
 import { SAMPLE_SCHEMA, SAMPLE_TABLES, seedRows, startWriteLoad } from '../../src/demo/sample';
 
 const TASK = 'e2e-orders';
@@ -84,6 +84,21 @@ describe('sync task end to end (temporal CLI, worker process, real PostgreSQL)',
     await src.query(`TRUNCATE shop.audit_log`);
     await src.query(`INSERT INTO shop.audit_log (event) SELECT 'after truncate ' || g FROM generate_series(1, 50) g`);
     await waitForConvergence(src, dst, SAMPLE_TABLES);
+
+    // The destination schema: FKs and secondary indexes built after the data, types, sequence positions.
+    const fks = await dst.query(`SELECT conname FROM pg_constraint WHERE contype = 'f' AND connamespace = 'shop'::regnamespace ORDER BY 1`);
+    assert.deepEqual(fks.rows.map((r) => r.conname), ['order_lines_order_id_fkey', 'orders_customer_id_fkey']);
+    const idx = await dst.query(`SELECT indexdef FROM pg_indexes WHERE schemaname = 'shop' AND indexname = 'orders_customer_idx'`);
+    assert.match(idx.rows[0].indexdef, /btree \(customer_id\)/);
+    const col = await dst.query(`SELECT format_type(atttypid, atttypmod) AS t, attidentity FROM pg_attribute WHERE attrelid = 'shop.orders'::regclass AND attname = 'id'`);
+    assert.deepEqual(col.rows[0], { t: 'bigint', attidentity: 'a' });
+    const seq = await dst.query(`SELECT last_value::int AS v FROM shop.customers_id_seq`);
+    assert.ok(seq.rows[0].v >= 500, 'serial sequence position copied after the full sync');
+
+    // The pg-dts CLI reads the same status.
+    const cli = pgDts(['status', TASK, '--json']);
+    assert.equal(cli.status, 0, cli.stderr);
+    assert.equal(JSON.parse(cli.stdout).phase, 'incremental');
 
     const s = await status();
     assert.equal(s.tables.length, Object.keys(SAMPLE_TABLES).length);
