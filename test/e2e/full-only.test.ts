@@ -3,38 +3,28 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Client as PgClient } from 'pg';
 import { WORKFLOW_TYPE } from '../../workflows/messages';
-import { SAMPLE_SCHEMA, SAMPLE_TABLES, seedRows } from '../../src/demo/sample';
+import { SAMPLE_TABLES } from '../../src/demo/sample';
 import { checksums } from '../harness/checksum';
-import { releaseAll } from '../harness/cleanup';
-import { startClusterPair, type ClusterPair } from '../harness/clusters';
-import { startWorker, temporalClient } from '../harness/temporal';
+import { openSampleFixture, type SampleFixture } from '../harness/sample-fixture';
+import { temporalClient } from '../harness/temporal';
 
 describe('a task without incremental sync', () => {
-  let pg: ClusterPair;
+  let fx: SampleFixture;
   let src: PgClient;
   let dst: PgClient;
 
   before(async () => {
-    pg = await startClusterPair();
-    src = await pg.source.client();
-    dst = await pg.destination.client();
-    await src.query(SAMPLE_SCHEMA);
-    await seedRows(src, 3000);
-    startWorker({});
+    fx = await openSampleFixture(3000);
+    ({ src, dst } = fx);
   });
-  after(async () => {
-    await src?.end();
-    await dst?.end();
-    await releaseAll();
-  });
+  after(() => fx?.close());
 
   it('copies schema and data, completes, and leaves no slot or publication', async () => {
     const temporal = await temporalClient();
-    const spec = {
-      name: 'full-only', syncTypes: ['schema', 'full'],
-      source: { url: pg.source.url() }, destination: { url: pg.destination.url() },
+    const spec = fx.spec('full-only', {
+      syncTypes: ['schema', 'full'],
       objects: [{ schema: 'shop', tables: ['customers', 'orders', 'order_lines', 'audit_log'] }],
-    };
+    });
     const handle = await temporal.workflow.start(WORKFLOW_TYPE, { taskQueue: 'pg-dts', workflowId: 'full-only', args: [spec] });
     const result = await handle.result();
     assert.equal(result.tables, 4);

@@ -6,13 +6,12 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Client as PgClient } from 'pg';
 import type { Client } from '@temporalio/client';
-import { SECURE_USER } from '../../src/pgcluster/embedded';
 import { statusQuery } from '../../workflows/messages';
-import { releaseAll } from '../harness/cleanup';
-import { startClusterPair, TEST_PASSWORD, type ClusterPair } from '../harness/clusters';
+import { TEST_PASSWORD } from '../harness/clusters';
+import { openSampleFixture, type SampleFixture } from '../harness/sample-fixture';
 import { waitFor, waitForConvergence } from '../harness/checksum';
-import { pgDts, startWorker, temporalCli, temporalClient } from '../harness/temporal';
-import { SAMPLE_SCHEMA, SAMPLE_TABLES, seedRows, startWriteLoad } from '../../src/demo/sample';
+import { pgDts, temporalCli, temporalClient } from '../harness/temporal';
+import { SAMPLE_TABLES, startWriteLoad } from '../../src/demo/sample';
 
 const TASK = 'e2e-orders';
 
@@ -33,37 +32,24 @@ function decodePayloads(historyJson: string): string {
 }
 
 describe('sync task end to end (temporal CLI, worker process, real PostgreSQL)', () => {
-  let pg: ClusterPair;
+  let fx: SampleFixture;
   let src: PgClient;
   let dst: PgClient;
   let temporal: Client;
 
   before(async () => {
-    pg = await startClusterPair();
-    src = await pg.source.client();
-    dst = await pg.destination.client();
+    fx = await openSampleFixture(2000);
+    ({ src, dst } = fx);
     temporal = await temporalClient();
-    await src.query(SAMPLE_SCHEMA);
-    await seedRows(src, 2000);
-    startWorker({ SRC_PW: TEST_PASSWORD, DST_PW: TEST_PASSWORD });
   });
-  after(async () => {
-    await src?.end();
-    await dst?.end();
-    await releaseAll();
-  });
+  after(() => fx?.close());
 
   const status = () => temporal.workflow.getHandle(TASK).query(statusQuery);
 
   it('copies, then streams inserts, updates (incl. key changes), deletes and TRUNCATE written before, during and after the full sync', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pg-dts-spec-'));
     const specFile = join(dir, 'spec.json');
-    writeFileSync(specFile, JSON.stringify({
-      name: TASK,
-      source: { url: pg.source.url('postgres', SECURE_USER), passwordEnv: 'SRC_PW' },
-      destination: { url: pg.destination.url('postgres', SECURE_USER), passwordEnv: 'DST_PW' },
-      objects: [{ schema: 'shop' }],
-    }));
+    writeFileSync(specFile, JSON.stringify(fx.spec(TASK)));
     const load = startWriteLoad(src); // runs through precheck, schema, full and into incremental
     const started = temporalCli(['workflow', 'start', '--type', 'syncTask', '--task-queue', 'pg-dts', '--workflow-id', TASK, '--input-file', specFile]);
     assert.equal(started.status, 0, started.stderr);

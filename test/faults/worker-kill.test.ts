@@ -7,49 +7,33 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
 import type { Client as PgClient } from 'pg';
-import { SAMPLE_SCHEMA, SAMPLE_TABLES, seedRows, startWriteLoad } from '../../src/demo/sample';
-import { SECURE_USER } from '../../src/pgcluster/embedded';
+import { SAMPLE_TABLES, startWriteLoad } from '../../src/demo/sample';
 import { statusQuery } from '../../workflows/messages';
 import { originName, taskIdFromWorkflowId } from '../../src/spec/task-id';
 import { waitFor, waitForConvergence } from '../harness/checksum';
-import { releaseAll } from '../harness/cleanup';
-import { startClusterPair, TEST_PASSWORD, type ClusterPair } from '../harness/clusters';
+import { openSampleFixture, WORKER_ENV, type SampleFixture } from '../harness/sample-fixture';
 import { pgDts, startWorker, temporalClient, type WorkerProcess } from '../harness/temporal';
 
 const TASK = 'fault-worker-kill';
 const KILLS = 3;
-const env = { SRC_PW: TEST_PASSWORD, DST_PW: TEST_PASSWORD };
 
 describe('worker killed with SIGKILL during incremental sync', () => {
-  let pg: ClusterPair;
+  let fx: SampleFixture;
   let src: PgClient;
   let dst: PgClient;
   let temporal: Client;
   let worker: WorkerProcess;
 
   before(async () => {
-    pg = await startClusterPair();
-    src = await pg.source.client();
-    dst = await pg.destination.client();
+    fx = await openSampleFixture(1000);
+    ({ src, dst, worker } = fx);
     temporal = await temporalClient();
-    await src.query(SAMPLE_SCHEMA);
-    await seedRows(src, 1000);
-    worker = startWorker(env);
   });
-  after(async () => {
-    await src?.end();
-    await dst?.end();
-    await releaseAll();
-  });
+  after(() => fx?.close());
 
   it(`converges to source = destination after ${KILLS} kills under load`, async () => {
     const spec = join(mkdtempSync(join(tmpdir(), 'pg-dts-kill-')), 'spec.json');
-    writeFileSync(spec, JSON.stringify({
-      name: TASK,
-      source: { url: pg.source.url('postgres', SECURE_USER), passwordEnv: 'SRC_PW' },
-      destination: { url: pg.destination.url('postgres', SECURE_USER), passwordEnv: 'DST_PW' },
-      objects: [{ schema: 'shop' }],
-    }));
+    writeFileSync(spec, JSON.stringify(fx.spec(TASK)));
     assert.equal(pgDts(['start', '--spec', spec]).status, 0);
     const handle = temporal.workflow.getHandle(TASK);
     await waitFor('incremental', async () => (await handle.query(statusQuery)).phase === 'incremental', 120_000);
@@ -63,7 +47,7 @@ describe('worker killed with SIGKILL during incremental sync', () => {
       }, 90_000, 500);
       await new Promise((r) => setTimeout(r, 500 + Math.random() * 2500));
       await worker.kill('SIGKILL');
-      worker = startWorker(env);
+      worker = startWorker(WORKER_ENV);
     }
     await load.stop();
     assert.ok(load.writes() > 50, `load wrote ${load.writes()} transactions`);
