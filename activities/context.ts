@@ -19,6 +19,8 @@ export interface TaskContext {
   slot: string;
   publication: string;
   origin: string;
+  /** application_name of every session the task opens, on both sides. */
+  applicationName: string;
 }
 
 export function taskContext({ spec, taskId }: TaskInput): TaskContext {
@@ -29,6 +31,7 @@ export function taskContext({ spec, taskId }: TaskInput): TaskContext {
     slot: slotName(taskId),
     publication: publicationName(taskId),
     origin: originName(taskId),
+    applicationName: app,
   };
 }
 

@@ -2,7 +2,8 @@ import { CancelledFailure, Context } from '@temporalio/activity';
 import type { SelectedTable } from '../src/catalog/names';
 import { withClient } from '../src/conn/connect';
 import { IncrementalStream } from '../src/stream/incremental';
-import { createSlot, ensurePublication, slotExists } from '../src/stream/replication-objects';
+import { createSlot, ensurePublication, evictStaleSessions, slotExists } from '../src/stream/replication-objects';
+import { logger } from '../src/log';
 import { progressReporter, taskContext, type TaskInput } from './context';
 
 export interface IncrementalInput extends TaskInput {
@@ -23,6 +24,8 @@ export async function incrementalSync(input: IncrementalInput): Promise<void> {
       await ensurePublication(db, ctx.publication, input.tables);
       await createSlot(db, ctx.slot);
     }
+    const evicted = await withClient(ctx.destination, (dst) => evictStaleSessions(db, dst, ctx.slot, ctx.applicationName));
+    if (evicted) logger.warn({ evicted }, 'ended sessions of a previous stream attempt that were still attached');
   });
   const abort = new AbortController();
   const stream = new IncrementalStream({ ...ctx, tables: input.tables, signal: abort.signal });

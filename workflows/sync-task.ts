@@ -39,9 +39,10 @@ function activitiesFor(spec: TaskSpec) {
   const stream = proxyActivities<typeof activities>({
     startToCloseTimeout: '3650d',
     heartbeatTimeout: '15s',
+    // A stream should come back quickly once its cause is gone: retry at least every 10 s.
     // Pause and release must know the stream has stopped before they act on the slot.
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    retry,
+    retry: { ...retry, maximumInterval: '10s' },
   });
   // Cleanup after a fatal failure must not itself hang for the whole connection window.
   const cleanup = proxyActivities<typeof activities>({ startToCloseTimeout: '2m', scheduleToCloseTimeout: '10m', retry });

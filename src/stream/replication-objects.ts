@@ -87,3 +87,20 @@ export async function originProgress(db: ClientBase, origin: string): Promise<st
   const lsn = r.rows[0]?.lsn as string | null;
   return lsn && lsn !== '0/0' ? lsn : null;
 }
+
+/**
+ * A new stream attempt takes over from a previous one of the same task that has not noticed its worker
+ * died (its walsender still holds the slot, its destination session still holds the origin). Temporal
+ * runs one attempt at a time, so whatever is still attached under this task's name is stale.
+ */
+export async function evictStaleSessions(source: ClientBase, destination: ClientBase, slot: string, applicationName: string): Promise<number> {
+  const src = await source.query(
+    `SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = $1 AND active_pid IS NOT NULL`,
+    [slot],
+  );
+  const dst = await destination.query(
+    `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()`,
+    [applicationName],
+  );
+  return (src.rowCount ?? 0) + (dst.rowCount ?? 0);
+}

@@ -52,7 +52,7 @@ describe('worker killed with SIGKILL during incremental sync', () => {
     await load.stop();
     assert.ok(load.writes() > 50, `load wrote ${load.writes()} transactions`);
     try {
-      await waitForConvergence(src, dst, SAMPLE_TABLES, 120_000);
+      await waitForConvergence(src, dst, SAMPLE_TABLES, 180_000);
     } catch (err) {
       throw new Error(`${(err as Error).message}\nstatus: ${JSON.stringify(await handle.query(statusQuery))}`);
     }
