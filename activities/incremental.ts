@@ -1,9 +1,11 @@
-import { CancelledFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import type { SelectedTable } from '../src/catalog/names';
 import { withClient } from '../src/conn/connect';
-import { IncrementalStream } from '../src/stream/incremental';
+import { ChangeTooLargeError, IncrementalStream } from '../src/stream/incremental';
 import { createSlot, ensurePublication, evictStaleSessions, slotExists } from '../src/stream/replication-objects';
 import { logger } from '../src/log';
+import { limitsOf, RateLimiter } from '../src/util/rate-limiter';
+import { watchThrottle } from './throttle-watch';
 import { progressReporter, taskContext, type TaskInput } from './context';
 
 export interface IncrementalInput extends TaskInput {
@@ -11,6 +13,14 @@ export interface IncrementalInput extends TaskInput {
 }
 
 const HEARTBEAT_MS = 3_000;
+/** Retained WAL above this is flagged in `status` and logged: the stream is not keeping up, or is stopped. */
+const RETAINED_WAL_WARN_BYTES = 1024 ** 3;
+
+/** Worker-level override of the single-change limit (tests use a small one; users never need it). */
+function workerMaxChangeBytes(): number | undefined {
+  const v = Number(process.env.PG_DTS_MAX_CHANGE_BYTES);
+  return Number.isFinite(v) && v > 0 ? v : undefined;
+}
 
 /**
  * Streams until cancelled (pause, release) and never returns on its own. Heartbeats carry the applied
@@ -28,23 +38,33 @@ export async function incrementalSync(input: IncrementalInput): Promise<void> {
     if (evicted) logger.warn({ evicted }, 'ended sessions of a previous stream attempt that were still attached');
   });
   const abort = new AbortController();
-  const stream = new IncrementalStream({ ...ctx, tables: input.tables, signal: abort.signal });
+  // The throttle starts from the spec and follows `throttle` signals (polled from the workflow's status).
+  const limiter = new RateLimiter(limitsOf(input.spec.throttle?.incremental));
+  const stopWatching = watchThrottle((t) => limiter.setLimits(limitsOf(t.incremental)));
+  const stream = new IncrementalStream({
+    ...ctx, taskId: input.taskId, tables: input.tables, signal: abort.signal, maxChangeBytes: workerMaxChangeBytes(),
+    beforeChange: (bytes) => (limiter.limited ? limiter.take(1, bytes) : undefined),
+  });
   const report = progressReporter(10_000);
   const activity = Context.current();
-  let lastRows = 0;
-  let lastAt = Date.now();
+  let last = { rows: 0, bytes: 0, at: Date.now() };
   const beat = setInterval(() => {
     const s = stream.stats();
     const now = Date.now();
-    const rowsPerSecond = Math.round(((s.rows - lastRows) * 1000) / Math.max(1, now - lastAt));
-    lastRows = s.rows;
-    lastAt = now;
+    const seconds = Math.max(0.001, (now - last.at) / 1000);
+    const rowsPerSecond = Math.round((s.rows - last.rows) / seconds);
+    const bytesPerSecond = Math.round((s.bytes - last.bytes) / seconds);
+    last = { rows: s.rows, bytes: s.bytes, at: now };
     activity.heartbeat({ appliedLsn: s.appliedLsn });
+    const retainedWalWarning = s.retainedWalBytes !== null && s.retainedWalBytes > RETAINED_WAL_WARN_BYTES;
+    if (retainedWalWarning) logger.warn({ retainedWalBytes: s.retainedWalBytes }, 'the slot retains a lot of WAL on the source');
     report({
       kind: 'incremental',
       stats: {
-        appliedLsn: s.appliedLsn, receivedLsn: s.receivedLsn, confirmedLsn: s.confirmedLsn, transactions: s.transactions,
-        rows: s.rows, missingRows: s.missingRows, lagSeconds: s.lagSeconds, rowsPerSecond, reportedAt: new Date(now).toISOString(),
+        sourceLsn: s.sourceLsn, appliedLsn: s.appliedLsn, receivedLsn: s.receivedLsn, confirmedLsn: s.confirmedLsn,
+        retainedWalBytes: s.retainedWalBytes, retainedWalWarning, transactions: s.transactions, batches: s.batches,
+        rows: s.rows, bytes: s.bytes, missingRows: s.missingRows, replayedBatches: s.replayedBatches,
+        lagSeconds: s.lagSeconds, rowsPerSecond, bytesPerSecond, reportedAt: new Date(now).toISOString(),
       },
     });
   }, HEARTBEAT_MS);
@@ -55,7 +75,12 @@ export async function incrementalSync(input: IncrementalInput): Promise<void> {
   });
   try {
     await stream.run();
+  } catch (err) {
+    // Retrying cannot make a change smaller: fail the task, naming the table and LSN.
+    if (err instanceof ChangeTooLargeError) throw ApplicationFailure.nonRetryable(err.message, 'ChangeTooLarge');
+    throw err;
   } finally {
+    stopWatching();
     clearInterval(beat);
   }
   throw cancelled ?? new CancelledFailure('incremental stream stopped');

@@ -1,5 +1,6 @@
 // The shape of the `status` query. Pure types: shared by the workflow, activities and the CLI.
 import type { PrecheckReport } from '../src/precheck/types';
+import type { Throttle } from '../src/spec/schema';
 
 export type Phase = 'precheck' | 'schema' | 'full' | 'incremental' | 'paused' | 'releasing' | 'released' | 'failed';
 
@@ -12,14 +13,23 @@ export interface TableStatus {
 }
 
 export interface IncrementalStatus {
+  /** The source's current WAL position (sampled by the heartbeat). */
+  sourceLsn: string | null;
   appliedLsn: string | null;
   receivedLsn: string | null;
   confirmedLsn: string | null;
+  /** WAL the slot keeps on the source (current position - restart_lsn). */
+  retainedWalBytes: number | null;
+  retainedWalWarning: boolean;
   transactions: number;
+  batches: number;
   rows: number;
+  bytes: number;
   missingRows: number;
+  replayedBatches: number;
   lagSeconds: number;
   rowsPerSecond: number;
+  bytesPerSecond: number;
   reportedAt: string;
 }
 
@@ -42,5 +52,7 @@ export interface TaskStatus {
   consistentPoint: string | null;
   incremental: IncrementalStatus | null;
   lastError: string | null;
+  /** The limits in force now (spec, then the latest valid `throttle` signal); `{}` is unlimited. */
+  throttle: Throttle;
   phaseChanges: { phase: Phase; at: string }[];
 }

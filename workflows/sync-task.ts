@@ -8,9 +8,9 @@ import type { RetryPolicy } from '@temporalio/common';
 import type * as activities from '../activities';
 import type { SelectedTable } from '../src/catalog/names';
 import { parseTaskSpec, SpecError, endpointLabel } from '../src/spec/validate';
-import type { TaskSpec } from '../src/spec/schema';
+import { parseThrottle, type TaskSpec } from '../src/spec/schema';
 import { publicationName, slotName, taskIdFromWorkflowId } from '../src/spec/task-id';
-import { pauseSignal, progressSignal, releaseSignal, resumeSignal, statusQuery } from './messages';
+import { pauseSignal, progressSignal, releaseSignal, resumeSignal, statusQuery, throttleSignal } from './messages';
 import type { Phase, TaskStatus } from './status';
 
 export interface SyncTaskResult {
@@ -60,7 +60,8 @@ export async function syncTask(input: unknown): Promise<SyncTaskResult> {
     name: spec.name, taskId, phase: 'precheck', paused: false,
     source: endpointLabel(spec.source.url), destination: endpointLabel(spec.destination.url),
     slot: slotName(taskId), publication: publicationName(taskId), syncTypes: spec.syncTypes,
-    tables: [], precheck: null, consistentPoint: null, incremental: null, lastError: null, phaseChanges: [],
+    tables: [], precheck: null, consistentPoint: null, incremental: null, lastError: null,
+    throttle: spec.throttle ?? {}, phaseChanges: [],
   };
   const enter = (phase: Phase): void => {
     status.phase = phase;
@@ -73,6 +74,13 @@ export async function syncTask(input: unknown): Promise<SyncTaskResult> {
   setHandler(pauseSignal, () => void (status.paused = true));
   setHandler(resumeSignal, () => void (status.paused = false));
   setHandler(releaseSignal, () => void (releaseRequested = true));
+  // Anyone can signal (temporal CLI): check the payload, and on a bad one keep the current limits and say
+  // why in lastError rather than throw, which would fail the workflow task.
+  setHandler(throttleSignal, (input: unknown) => {
+    const parsed = parseThrottle(input);
+    if (parsed.ok) status.throttle = parsed.throttle;
+    else status.lastError = `throttle signal ignored: ${parsed.problems.join('; ')}`;
+  });
   setHandler(progressSignal, (report) => {
     if (report.kind === 'incremental') {
       status.incremental = report.stats;

@@ -1,66 +1,86 @@
-// Applies decoded pgoutput messages to the destination, exactly once.
+// Applies decoded pgoutput messages to the destination, exactly once, in batches.
 //
-// Several source transactions are grouped into one destination transaction (a batch). Just before the
-// batch commits, pg_replication_origin_xact_setup() stamps it with the last source commit's end LSN, so
-// the destination's origin progress moves atomically with the data. On restart, transactions whose commit
-// lies before that progress are skipped. Only after COMMIT returns is the LSN acknowledged to the slot.
-import type { Client } from 'pg';
+// Exactly once: many source transactions are grouped into one destination transaction (a batch). Just
+// before the batch commits, pg_replication_origin_xact_setup() stamps it with the last source commit's
+// end LSN, so the destination's origin progress moves atomically with the data. On restart, transactions
+// whose commit lies before that progress are skipped. Only after COMMIT returns is the LSN acknowledged.
+//
+// Speed: row changes are collapsed to their net effect per row (ChangeBuffer) and written as multi-row
+// statements; the writes of one batch run on the destination while the next batch is being decoded.
+// A batch is committed as soon as the destination has finished the previous one, so batches are small
+// and immediate when the stream is caught up and grow by themselves under a backlog (group commit).
+// See docs/apply-pipeline.md.
+import type { Client, DatabaseError } from 'pg';
 import type { Pgoutput } from 'pg-logical-replication';
-import { tableKey, type SelectedTable, type TableRef } from '../catalog/names';
+import { tableKey, type SelectedTable } from '../catalog/names';
 import { logger } from '../log';
 import { formatLsn, parseLsn, type Lsn } from '../util/lsn';
-import { qualified } from '../util/sql';
-import { deleteStatement, insertStatement, truncateStatement, updateStatement, type Row, type Statement } from './statements';
+import { ChangeBuffer, type LoggedChange, type RelationTarget } from './change-buffer';
+import { loadRelationTarget } from './relation-target';
+import { multiDelete, multiInsert, multiUpdate, setColumnsOf, signatureColumns } from './set-statements';
+import { truncateStatement, type Row, type Statement } from './statements';
+
+const TRACE = !!process.env.PGDTS_TRACE;
+const MAX_QUEUED_JOBS = 3;
 
 export interface ApplierOptions {
   /** Source commit end LSN already applied (origin progress); earlier transactions are skipped. */
   appliedUpTo: Lsn | null;
+  /** A batch closes when it reaches any of these, even if the destination is still busy. */
   maxBatchTransactions: number;
-  maxBatchMs: number;
+  maxBatchBytes: number;
+  /** Changes (or bytes) held before they are written, also inside one big source transaction. */
+  maxBufferChanges: number;
+  maxBufferBytes: number;
   onCommitted: (lsn: Lsn) => void;
 }
+
+export const DEFAULT_APPLIER_LIMITS = {
+  maxBatchTransactions: 20_000,
+  maxBatchBytes: 64 * 1024 * 1024,
+  maxBufferChanges: 10_000,
+  maxBufferBytes: 16 * 1024 * 1024,
+};
 
 export interface ApplierStats {
   appliedLsn: string | null;
   transactions: number;
   rows: number;
+  bytes: number;
   skippedTransactions: number;
   missingRows: number;
-  /** Commit time (ms since epoch) of the source transaction being applied, null when idle. */
-  applyingCommitTimeMs: number | null;
+  /** Batches written change by change because their set-wise form broke a unique constraint. */
+  replayedBatches: number;
+  batches: number;
 }
 
-interface RelationTarget {
-  target: TableRef;
-  keyColumns: string[];
-  /** GENERATED ALWAYS identity columns: an UPDATE may not name them. */
-  alwaysIdentity: string[];
-}
-
-/**
- * Drops GENERATED ALWAYS identity columns whose value the update does not change (the usual case: the
- * key stays). A changed one stays in, and the destination refuses it loudly rather than diverging.
- */
-function withoutUnchangedIdentity(rel: RelationTarget, keyRow: Row, row: Row): Row {
-  if (!rel.alwaysIdentity.length) return row;
-  const out: Row = { ...row };
-  for (const c of rel.alwaysIdentity) if (keyRow[c] !== undefined && keyRow[c] === row[c]) delete out[c];
-  return out;
-}
+/** A change that breaks a constraint only set-wise (e.g. two rows swapping a unique value). */
+const isConstraintViolation = (err: unknown): boolean => /^23/.test((err as DatabaseError)?.code ?? '');
 
 export class Applier {
   private inSourceTxn = false;
   private skipping = false;
-  private batchOpen = false;
-  private batchTxns = 0;
-  private batchStartedAt = 0;
+  /** The current source transaction changed a selected table (heartbeats and others' txns do not count). */
+  private txnChanged = false;
+  /** A BEGIN has been queued and its COMMIT not yet: later writes join that destination transaction. */
+  private destTxnOpen = false;
+  private buffer = new ChangeBuffer();
   private pendingEnd: Lsn | null = null;
   private pendingTime = 0;
+  private batchTxns = 0;
+  private batchBytes = 0;
+  /** Commit time (ms) of the oldest source transaction received but not yet committed on the destination. */
+  private oldestUnappliedMs: number | null = null;
+  private readonly submittedBatchTimes: number[] = [];
+  private chain: Promise<void> = Promise.resolve();
+  /** Queued jobs, oldest first (each removes itself when done). */
+  private readonly jobs: Promise<void>[] = [];
+  private inflight = 0;
+  private failure: unknown = null;
   private readonly relations = new Map<number, RelationTarget>();
-  private readonly keyCache = new Map<string, string[]>();
   private readonly preparedNames = new Map<string, string>();
   readonly stats: ApplierStats = {
-    appliedLsn: null, transactions: 0, rows: 0, skippedTransactions: 0, missingRows: 0, applyingCommitTimeMs: null,
+    appliedLsn: null, transactions: 0, rows: 0, bytes: 0, skippedTransactions: 0, missingRows: 0, replayedBatches: 0, batches: 0,
   };
 
   constructor(
@@ -71,16 +91,18 @@ export class Applier {
     if (opts.appliedUpTo !== null) this.stats.appliedLsn = formatLsn(opts.appliedUpTo);
   }
 
-  /** True when nothing is half-applied: the next message starts a new source transaction. */
-  get atTransactionBoundary(): boolean {
-    return !this.inSourceTxn;
+  /** True when everything received has been committed on the destination and acknowledged. */
+  get idle(): boolean {
+    return !this.inSourceTxn && this.inflight === 0 && this.buffer.size === 0 && this.pendingEnd === null && !this.destTxnOpen;
   }
 
-  get hasOpenBatch(): boolean {
-    return this.batchOpen;
+  /** Commit time of the oldest change received but not yet durable on the destination; null if none. */
+  get oldestPendingCommitMs(): number | null {
+    return this.submittedBatchTimes[0] ?? this.oldestUnappliedMs;
   }
 
-  async handle(msg: Pgoutput.Message): Promise<void> {
+  async handle(msg: Pgoutput.Message, bytes = 0): Promise<void> {
+    this.throwIfFailed();
     switch (msg.tag) {
       case 'begin':
         return this.begin(msg);
@@ -91,21 +113,41 @@ export class Applier {
       case 'insert':
       case 'update':
       case 'delete':
+        if (this.skipping) return;
+        return this.rowChange(msg, bytes);
       case 'truncate':
         if (this.skipping) return;
-        await this.ensureBatch();
-        return this.change(msg);
+        return this.truncate(msg);
       default:
         return; // type, origin and message records carry nothing to apply here
     }
   }
 
+  /** Commits what is complete (at stop), and waits until the destination has it. */
+  async drain(): Promise<void> {
+    if (!this.inSourceTxn && this.pendingEnd !== null) await this.submitCommit();
+    await this.chain;
+    this.throwIfFailed();
+  }
+
+  /** Abandons a half-written batch (stop in the middle of a source transaction, or after a failure). */
+  async rollback(): Promise<void> {
+    await this.chain;
+    if (this.destTxnOpen || this.failure) await this.db.query('ROLLBACK').catch(() => undefined);
+    this.destTxnOpen = false;
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure) throw this.failure;
+  }
+
   private begin(msg: Pgoutput.MessageBegin): void {
     this.inSourceTxn = true;
+    this.txnChanged = false;
     const finalLsn = parseLsn(msg.commitLsn ?? '0/0');
     // Progress is a commit *end* LSN; a transaction whose commit record starts before it is already applied.
     this.skipping = this.opts.appliedUpTo !== null && finalLsn < this.opts.appliedUpTo;
-    this.stats.applyingCommitTimeMs = Number(msg.commitTime as bigint) / 1000;
+    if (!this.skipping && this.oldestUnappliedMs === null) this.oldestUnappliedMs = Number(msg.commitTime as bigint) / 1000;
   }
 
   private async commit(msg: Pgoutput.MessageCommit): Promise<void> {
@@ -115,76 +157,209 @@ export class Applier {
       this.stats.skippedTransactions++;
       return;
     }
-    if (!this.batchOpen) await this.ensureBatch(); // an empty transaction still moves progress
     this.pendingEnd = parseLsn(msg.commitEndLsn ?? '0/0');
     this.pendingTime = Number(msg.commitTime as bigint) / 1000;
     this.batchTxns++;
-    this.stats.transactions++;
-    if (this.batchTxns >= this.opts.maxBatchTransactions || Date.now() - this.batchStartedAt >= this.opts.maxBatchMs) {
-      await this.flush();
-    }
-  }
-
-  private async ensureBatch(): Promise<void> {
-    if (this.batchOpen) return;
-    await this.db.query('BEGIN');
-    this.batchOpen = true;
-    this.batchTxns = 0;
-    this.batchStartedAt = Date.now();
-  }
-
-  /** Commits the open batch if no source transaction is half-applied. Returns true if it committed. */
-  async flush(): Promise<boolean> {
-    if (!this.batchOpen || this.inSourceTxn || this.pendingEnd === null) return false;
-    const lsn = this.pendingEnd;
-    await this.db.query('SELECT pg_replication_origin_xact_setup($1::pg_lsn, $2::timestamptz)', [
-      formatLsn(lsn),
-      new Date(this.pendingTime).toISOString(),
-    ]);
-    await this.db.query('COMMIT');
-    this.batchOpen = false;
-    this.pendingEnd = null;
-    this.stats.appliedLsn = formatLsn(lsn);
-    this.stats.applyingCommitTimeMs = null;
-    this.opts.onCommitted(lsn);
-    return true;
-  }
-
-  async rollback(): Promise<void> {
-    if (this.batchOpen) await this.db.query('ROLLBACK').catch(() => undefined);
-    this.batchOpen = false;
-    this.pendingEnd = null;
+    if (this.txnChanged) this.stats.transactions++;
+    const full = this.batchTxns >= this.opts.maxBatchTransactions || this.batchBytes >= this.opts.maxBatchBytes;
+    // Group commit: if the destination is idle, commit now; otherwise the batch grows until it is not.
+    if (this.inflight === 0 || full) await this.submitCommit();
   }
 
   private async relation(msg: Pgoutput.MessageRelation): Promise<void> {
+    await this.submitBuffer(); // buffered rows belong to the previous shape of the relation
     const selected = this.tables.get(tableKey({ schema: msg.schema, name: msg.name }));
     if (!selected) {
       this.relations.delete(msg.relationOid);
       return;
     }
-    const keyColumns = (await this.destinationKey(selected.target)) ?? msg.keyColumns;
-    const identity = await this.db.query<{ name: string }>(
-      `SELECT attname::text AS name FROM pg_attribute WHERE attrelid = $1::regclass AND attidentity = 'a' AND NOT attisdropped`,
-      [qualified(selected.target)],
-    );
-    this.relations.set(msg.relationOid, { target: selected.target, keyColumns, alwaysIdentity: identity.rows.map((r) => r.name) });
+    let loaded: RelationTarget | undefined;
+    await this.enqueue(async () => {
+      loaded = await loadRelationTarget(this.db, selected.target, msg.keyColumns);
+    });
+    this.throwIfFailed();
+    if (loaded) this.relations.set(msg.relationOid, loaded);
   }
 
-  /** The destination's primary key (or first non-null unique index) columns: what identifies a row there. */
-  private async destinationKey(target: TableRef): Promise<string[] | null> {
-    const cacheKey = tableKey(target);
-    if (!this.keyCache.has(cacheKey)) {
-      const { rows } = await this.db.query<{ cols: string[] }>(
-        `SELECT ARRAY(SELECT a.attname::text FROM unnest(i.indkey) WITH ORDINALITY k(n, o)
-                        JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.n ORDER BY k.o) AS cols
-           FROM pg_index i WHERE i.indrelid = $1::regclass AND i.indisunique AND i.indpred IS NULL AND i.indexprs IS NULL
-          ORDER BY i.indisprimary DESC, i.indexrelid LIMIT 1`,
-        [qualified(target)],
-      );
-      this.keyCache.set(cacheKey, rows[0]?.cols ?? []);
+  private async rowChange(msg: Pgoutput.MessageInsert | Pgoutput.MessageUpdate | Pgoutput.MessageDelete, bytes: number): Promise<void> {
+    const rel = this.relations.get(msg.relation.relationOid);
+    if (!rel) return;
+    this.txnChanged = true;
+    this.stats.rows++;
+    this.stats.bytes += bytes;
+    this.batchBytes += bytes;
+    let change: LoggedChange;
+    if (msg.tag === 'insert') change = { op: 'insert', rel, row: msg.new as Row };
+    else {
+      // The old key (sent when the key changed, or the full old row) identifies the row; else the new row does.
+      const keyRow = (msg.old ?? msg.key ?? (msg.tag === 'update' ? msg.new : null)) as Row | null;
+      if (!keyRow) return;
+      change = msg.tag === 'update' ? { op: 'update', rel, keyRow, row: msg.new as Row } : { op: 'delete', rel, keyRow };
     }
-    const cols = this.keyCache.get(cacheKey)!;
-    return cols.length ? cols : null;
+    if (!this.buffer.add(change, bytes)) {
+      // Not mergeable (a key change, or an anomaly only an ordered replay gets right): write it alone.
+      await this.submitBuffer();
+      const single = new ChangeBuffer();
+      single.log.push(change);
+      await this.submit(single);
+      return;
+    }
+    if (this.buffer.size >= this.opts.maxBufferChanges || this.buffer.bytes >= this.opts.maxBufferBytes) await this.submitBuffer();
+  }
+
+  private async truncate(msg: Pgoutput.MessageTruncate): Promise<void> {
+    await this.submitBuffer();
+    const targets = msg.relations.map((r) => this.relations.get(r.relationOid)?.target).filter((t) => t !== undefined);
+    if (!targets.length) return;
+    this.txnChanged = true;
+    const stmt = truncateStatement(targets, msg.restartIdentity);
+    await this.backpressure();
+    const begin = this.openDestTxn();
+    void this.enqueue(async () => {
+      if (begin) await this.db.query('BEGIN');
+      await this.run(stmt);
+    });
+  }
+
+  // ---- the write pipeline: jobs run one after another on the destination session ----
+
+  private enqueue(job: () => Promise<void>): Promise<void> {
+    this.inflight++;
+    const done = this.chain
+      .then(() => (this.failure ? undefined : job()))
+      .catch((err: unknown) => {
+        this.failure ??= err;
+      })
+      .finally(() => {
+        this.inflight--;
+        this.jobs.shift();
+        this.onJobDone();
+      });
+    this.chain = done;
+    this.jobs.push(done);
+    return done;
+  }
+
+  /** At most MAX_QUEUED_JOBS jobs queued: memory stays bounded while decoding and writing overlap. */
+  private async backpressure(): Promise<void> {
+    while (this.jobs.length >= MAX_QUEUED_JOBS) await this.jobs[0];
+    this.throwIfFailed();
+  }
+
+  private onJobDone(): void {
+    // The destination went idle with complete transactions waiting: commit them now (low lag).
+    if (this.inflight === 0 && !this.inSourceTxn && this.pendingEnd !== null && !this.failure) {
+      this.submitCommit().catch((err: unknown) => void (this.failure ??= err));
+    }
+  }
+
+  private openDestTxn(): boolean {
+    const needsBegin = !this.destTxnOpen;
+    this.destTxnOpen = true;
+    return needsBegin;
+  }
+
+  private async submitBuffer(): Promise<void> {
+    if (this.buffer.size === 0) return;
+    await this.backpressure();
+    if (this.buffer.size === 0) return;
+    const buf = this.buffer;
+    this.buffer = new ChangeBuffer();
+    await this.submit(buf);
+  }
+
+  private async submit(buf: ChangeBuffer): Promise<void> {
+    await this.backpressure();
+    const begin = this.openDestTxn();
+    void this.enqueue(async () => {
+      if (begin) await this.db.query('BEGIN');
+      await this.write(buf);
+    });
+  }
+
+  private async submitCommit(): Promise<void> {
+    await this.backpressure();
+    // Everything below is synchronous, so jobs are queued in stream order even if another caller ran
+    // (the idle hook) while this one waited.
+    if (this.pendingEnd === null || this.inSourceTxn) return;
+    const lsn = this.pendingEnd;
+    const time = this.pendingTime;
+    const buf = this.buffer;
+    const batchStartMs = this.oldestUnappliedMs ?? time;
+    this.buffer = new ChangeBuffer();
+    this.pendingEnd = null;
+    this.oldestUnappliedMs = null;
+    this.batchTxns = 0;
+    this.batchBytes = 0;
+    this.submittedBatchTimes.push(batchStartMs);
+    const hasWrites = this.destTxnOpen || buf.size > 0;
+    const begin = hasWrites && !this.destTxnOpen;
+    this.destTxnOpen = false;
+    void this.enqueue(async () => {
+      if (hasWrites) {
+        if (begin) await this.db.query('BEGIN');
+        await this.write(buf);
+        await this.db.query('SELECT pg_replication_origin_xact_setup($1::pg_lsn, $2::timestamptz)', [formatLsn(lsn), new Date(time).toISOString()]);
+        await this.db.query('COMMIT');
+        if (TRACE) console.error(`@${performance.now().toFixed(0)} COMMIT rows=${this.stats.rows}`);
+        this.stats.batches++;
+      }
+      // Transactions with nothing for the selected tables need no destination write to be acknowledged.
+      this.submittedBatchTimes.shift();
+      this.stats.appliedLsn = formatLsn(lsn);
+      this.opts.onCommitted(lsn);
+    });
+  }
+
+  // ---- writing one buffer ----
+
+  private async write(buf: ChangeBuffer): Promise<void> {
+    if (buf.size === 0) return;
+    if (buf.size === 1) return this.writeOne(buf.log[0]!);
+    // Only tables with unique constraints besides the key can reject a set-wise write that the ordered
+    // changes would pass; protect just those batches with a savepoint (each one is a subtransaction).
+    const guarded = buf.effects().some((e) => e.rel.hasOtherUniques);
+    if (!guarded) return this.writeEffects(buf);
+    await this.db.query('SAVEPOINT pgdts_batch');
+    try {
+      await this.writeEffects(buf);
+    } catch (err) {
+      if (!isConstraintViolation(err)) throw err;
+      await this.db.query('ROLLBACK TO SAVEPOINT pgdts_batch');
+      this.stats.replayedBatches++;
+      logger.info({ changes: buf.size, reason: (err as Error).message }, 'batch replayed change by change');
+      for (const c of buf.log) await this.writeOne(c);
+    }
+    await this.db.query('RELEASE SAVEPOINT pgdts_batch');
+  }
+
+  private async writeEffects(buf: ChangeBuffer): Promise<void> {
+    for (const e of buf.effects()) {
+      if (e.deletes.length) this.countMissing(e.rel, e.deletes.length, await this.run(multiDelete(e.rel, e.deletes)));
+      for (const [columns, group] of groupBy(e.updates, (u) => setColumnsOf(e.rel, u.keyRow, u.row))) {
+        if (columns.length) this.countMissing(e.rel, group.length, await this.run(multiUpdate(e.rel, columns, group)));
+      }
+      for (const [columns, rows] of groupBy(e.inserts, (r) => signatureColumns(r))) await this.run(multiInsert(e.rel, columns, rows));
+    }
+  }
+
+  private async writeOne(c: LoggedChange): Promise<void> {
+    if (c.op === 'insert') {
+      await this.run(multiInsert(c.rel, signatureColumns(c.row), [c.row]));
+      return;
+    }
+    if (c.op === 'delete') {
+      this.countMissing(c.rel, 1, await this.run(multiDelete(c.rel, [c.keyRow])));
+      return;
+    }
+    const columns = setColumnsOf(c.rel, c.keyRow, c.row);
+    if (columns.length) this.countMissing(c.rel, 1, await this.run(multiUpdate(c.rel, columns, [c])));
+  }
+
+  private countMissing(rel: RelationTarget, expected: number, affected: number): void {
+    if (affected >= expected) return;
+    this.stats.missingRows += expected - affected;
+    logger.warn({ table: rel.key, missing: expected - affected }, 'rows to change are missing on the destination');
   }
 
   private async run(stmt: Statement): Promise<number> {
@@ -193,34 +368,21 @@ export class Applier {
       name = `pgdts_${this.preparedNames.size + 1}`;
       this.preparedNames.set(stmt.text, name);
     }
+    const t0 = TRACE ? performance.now() : 0;
     const r = await this.db.query({ name, text: stmt.text, values: stmt.values });
+    if (TRACE) console.error(`@${performance.now().toFixed(0)} ${(performance.now() - t0).toFixed(1)}ms rows=${r.rowCount} ${stmt.text.slice(0, 60)}`);
     return r.rowCount ?? 0;
   }
+}
 
-  private async change(msg: Pgoutput.MessageInsert | Pgoutput.MessageUpdate | Pgoutput.MessageDelete | Pgoutput.MessageTruncate): Promise<void> {
-    if (msg.tag === 'truncate') {
-      const targets = msg.relations.map((r) => this.relations.get(r.relationOid)?.target).filter((t): t is TableRef => !!t);
-      if (targets.length) await this.run(truncateStatement(targets, msg.restartIdentity));
-      return;
-    }
-    const rel = this.relations.get(msg.relation.relationOid);
-    if (!rel) return;
-    this.stats.rows++;
-    if (msg.tag === 'insert') {
-      await this.run(insertStatement(rel.target, msg.new as Row));
-      return;
-    }
-    // The old key (sent when the key changed, or the full old row) identifies the row; else the new row does.
-    const keyRow = (msg.old ?? msg.key ?? (msg.tag === 'update' ? msg.new : null)) as Row | null;
-    if (!keyRow) return;
-    const stmt = msg.tag === 'update'
-      ? updateStatement(rel.target, rel.keyColumns, keyRow, withoutUnchangedIdentity(rel, keyRow, msg.new as Row))
-      : deleteStatement(rel.target, rel.keyColumns, keyRow);
-    if (!stmt) return;
-    const affected = await this.run(stmt);
-    if (affected === 0) {
-      this.stats.missingRows++;
-      logger.warn({ table: tableKey(rel.target), op: msg.tag }, 'row to change is missing on the destination');
-    }
+function groupBy<T>(items: T[], columnsOf: (item: T) => string[]): Map<string[], T[]> {
+  const byKey = new Map<string, { columns: string[]; items: T[] }>();
+  for (const item of items) {
+    const columns = columnsOf(item);
+    const k = columns.join('\u0000');
+    const g = byKey.get(k);
+    if (g) g.items.push(item);
+    else byKey.set(k, { columns, items: [item] });
   }
+  return new Map([...byKey.values()].map((g) => [g.columns, g.items]));
 }

@@ -3,6 +3,21 @@ import type { TaskStatus } from '../../workflows/status';
 const human = (bytes: number): string =>
   bytes >= 1 << 30 ? `${(bytes / (1 << 30)).toFixed(1)} GiB` : bytes >= 1 << 20 ? `${(bytes / (1 << 20)).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(0)} KiB`;
 
+/** "full 1000 rows/s, 5 MB/s; incremental 500 rows/s", or null when nothing is limited. */
+function formatThrottle(t: TaskStatus['throttle'] | undefined): string | null {
+  const parts: string[] = [];
+  for (const [phase, limits] of Object.entries(t ?? {})) {
+    const l = (limits ?? {}) as { rps?: number; mbps?: number; sourceQps?: number };
+    const set = [
+      l.rps !== undefined && `${l.rps} rows/s`,
+      l.mbps !== undefined && `${l.mbps} MB/s`,
+      l.sourceQps !== undefined && `${l.sourceQps} source queries/s`,
+    ].filter(Boolean);
+    if (set.length) parts.push(`${phase} ${set.join(', ')}`);
+  }
+  return parts.length ? parts.join('; ') : null;
+}
+
 export function formatStatus(s: TaskStatus): string {
   const lines = [
     `task ${s.name} (${s.taskId})  phase: ${s.phase}${s.paused ? ' (pause requested)' : ''}`,
@@ -16,6 +31,8 @@ export function formatStatus(s: TaskStatus): string {
     lines.push(`  incremental: lag ${i.lagSeconds.toFixed(1)} s, ${i.rows} rows in ${i.transactions} txns, ${i.rowsPerSecond} rows/s`);
     lines.push(`  LSN received ${i.receivedLsn ?? '-'} applied ${i.appliedLsn ?? '-'} confirmed ${i.confirmedLsn ?? '-'} (as of ${i.reportedAt})`);
   }
+  const throttle = formatThrottle(s.throttle); // undefined from a task started before throttling existed
+  lines.push(`  throttle: ${throttle ?? 'none (unlimited)'}`);
   if (s.lastError) lines.push(`  last error: ${s.lastError}`);
   return lines.join('\n');
 }

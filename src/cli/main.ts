@@ -9,10 +9,11 @@ import { applicationName, slotName, taskIdFromWorkflowId } from '../spec/task-id
 import { clientConfig } from '../conn/endpoint';
 import { formatReport, runPrecheck } from '../precheck/run';
 import { runWorker } from '../worker/run-worker';
-import { pauseSignal, releaseSignal, resumeSignal, statusQuery, WORKFLOW_TYPE } from '../../workflows/messages';
+import { pauseSignal, releaseSignal, resumeSignal, statusQuery, throttleSignal, WORKFLOW_TYPE } from '../../workflows/messages';
 import { withTemporal } from './client';
 import { formatStatus } from './format-status';
 import { runServer } from './server';
+import { limitValue, throttleFromFlags } from './throttle';
 
 function loadSpec(file: string) {
   let json: unknown;
@@ -98,6 +99,23 @@ for (const [name, signal, text] of [
       });
     });
 }
+
+program
+  .command('throttle <task>')
+  .description('replace the task\'s rate limits while it runs (limits not given become unlimited)')
+  .option('--full-rps <n>', 'rows per second copied during full sync', limitValue)
+  .option('--full-mbps <n>', 'megabytes (1e6 bytes) per second copied during full sync', limitValue)
+  .option('--full-source-qps <n>', 'queries per second against the source during full sync', limitValue)
+  .option('--incremental-rps <n>', 'row changes per second applied during incremental sync', limitValue)
+  .option('--incremental-mbps <n>', 'megabytes (1e6 bytes) per second applied during incremental sync', limitValue)
+  .option('--clear', 'remove every limit')
+  .action(async (task: string, o) => {
+    const throttle = throttleFromFlags(o); // checked before connecting: a bad flag sends nothing
+    await withTemporal(async (client) => {
+      await client.workflow.getHandle(task).signal(throttleSignal, throttle);
+      console.log(`throttle ${JSON.stringify(throttle)} sent to ${task}; see it in effect: pg-dts status ${task}`);
+    });
+  });
 
 program
   .command('spec-schema')

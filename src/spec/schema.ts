@@ -39,6 +39,54 @@ const objectEntry = z.strictObject({
     .describe('tables to sync; omitted: every table of the schema'),
 });
 
+/** A rate limit: absent means unlimited, so a positive finite number is the only thing to accept. */
+const rate = (what: string) =>
+  z.number().positive({ message: 'must be a number greater than 0 (omit it for no limit)' }).optional().describe(what);
+
+const ROWS_FULL = 'rows per second copied into the destination during full sync';
+const ROWS_INCR = 'row changes per second applied to the destination during incremental sync';
+const MBPS = 'megabytes (1e6 bytes) per second';
+
+/**
+ * Rate limits, in the spec and in the `throttle` signal (which replaces the whole setting).
+ * Exported on its own so the workflow can validate a signal payload with exactly the spec's rules.
+ */
+export const throttleSchema = z
+  .strictObject({
+    full: z
+      .strictObject({
+        sourceQps: rate('queries per second against the source during full sync'),
+        rps: rate(ROWS_FULL),
+        mbps: rate(`${MBPS} copied during full sync`),
+      })
+      .optional()
+      .describe('limits of the full sync; an absent limit is unlimited'),
+    incremental: z
+      .strictObject({
+        rps: rate(ROWS_INCR),
+        mbps: rate(`${MBPS} applied during incremental sync`),
+      })
+      .optional()
+      .describe('limits of the incremental sync; an absent limit is unlimited'),
+  })
+  .describe('rate limits; absent: unlimited. The "throttle" signal replaces this setting while the task runs');
+
+export type Throttle = z.output<typeof throttleSchema>;
+
+/**
+ * Validates a throttle setting arriving outside a spec (signal, CLI flags). Returns problems instead of
+ * throwing because a signal handler must never throw (that would fail the workflow task).
+ */
+export function parseThrottle(input: unknown): { ok: true; throttle: Throttle } | { ok: false; problems: string[] } {
+  const result = throttleSchema.safeParse(input);
+  if (result.success) return { ok: true, throttle: result.data };
+  const problems = result.error.issues.flatMap((issue) => {
+    const where = ['throttle', ...issue.path.map(String)].join('.');
+    return issue.code === 'unrecognized_keys' ? issue.keys.map((k) => `${where}.${k}: unknown field`) : [`${where}: ${issue.message}`];
+  });
+  return { ok: false, problems };
+}
+
 export const syncTypeValues = ['schema', 'full', 'incremental'] as const;
 
 export const taskSpecSchema = z
@@ -81,6 +129,7 @@ export const taskSpecSchema = z
         ignoreWarnings: z.array(z.string()).default([]).describe('precheck warning ids to accept'),
       })
       .default({ ignoreWarnings: [] }),
+    throttle: throttleSchema.optional(),
   })
   .describe('pg-dts synchronization task');
 

@@ -1,39 +1,45 @@
 // Incremental sync: streams pgoutput from the task's slot and applies it through the Applier until
 // stopped. Resumes from the destination's replication-origin progress, so a crash anywhere neither
 // loses nor repeats a change.
-import type { ClientConfig } from 'pg';
+import { Client, type ClientConfig } from 'pg';
 import { LogicalReplicationService, PgoutputPlugin, type Pgoutput } from 'pg-logical-replication';
-import { Applier, type ApplierStats } from '../apply/applier';
+import { Applier, DEFAULT_APPLIER_LIMITS, type ApplierOptions, type ApplierStats } from '../apply/applier';
 import { tableKey, type SelectedTable } from '../catalog/names';
 import { connectApplier } from '../conn/connect';
 import { logger } from '../log';
 import { formatLsn, maxLsn, parseLsn, type Lsn } from '../util/lsn';
+import { heartbeatPrefix, heartbeatTime, startSourceHeartbeat, type SourceSample } from './heartbeat';
 import { ensureOrigin, originProgress } from './replication-objects';
+
+/** A change this large is refused rather than held in memory (PostgreSQL allows values up to 1 GB). */
+export const MAX_CHANGE_BYTES = 256 * 1024 * 1024;
+
+export class ChangeTooLargeError extends Error {
+  constructor(readonly table: string, readonly lsn: string, readonly bytes: number, limit: number) {
+    super(`a single change to ${table} at LSN ${lsn} is ${bytes} bytes, over the ${limit}-byte limit; ` +
+      'shrink that row on the source (or exclude the table) and restart the task');
+    this.name = 'ChangeTooLarge';
+  }
+}
 
 /**
  * pgoutput with column values kept as the text the source sent. The library would otherwise run pg's
  * type parsers (Date, float, JSON …), which lose precision and change representations.
  * Parsers are replaced while the relation message is parsed, before any row of that relation is.
+ * It also remembers each message's size on the wire, for byte rates, throttling and the size limit.
  */
 class RawTextPgoutputPlugin extends PgoutputPlugin {
   parsed = 0;
   override parse(buffer: Buffer): Pgoutput.Message {
-    const msg = super.parse(buffer);
+    const msg = super.parse(buffer) as SizedMessage;
     this.parsed++;
+    msg.wireBytes = buffer.length;
     if (msg.tag === 'relation') for (const c of msg.columns) c.parser = (raw: unknown) => raw;
     return msg;
   }
 }
 
-/** Runs async work strictly one after another (messages and the idle-flush timer share the applier). */
-class SerialExecutor {
-  private tail: Promise<unknown> = Promise.resolve();
-  run<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.tail.then(fn);
-    this.tail = next.catch(() => undefined);
-    return next;
-  }
-}
+type SizedMessage = Pgoutput.Message & { wireBytes?: number };
 
 /**
  * Confirms `lsn` as flushed. The library reports `lsn + 1`, which for a commit end LSN would also confirm
@@ -50,35 +56,51 @@ export interface IncrementalOptions {
   slot: string;
   publication: string;
   origin: string;
+  taskId: string;
   tables: SelectedTable[];
   signal: AbortSignal;
-  maxBatchTransactions?: number;
-  maxBatchMs?: number;
+  limits?: Partial<Omit<ApplierOptions, 'appliedUpTo' | 'onCommitted'>>;
+  maxChangeBytes?: number;
+  heartbeatMs?: number;
+  /** Awaited for every row change before it is applied: the throttle. */
+  beforeChange?: (bytes: number) => Promise<void> | void;
 }
 
 export interface IncrementalStats extends ApplierStats {
+  sourceLsn: string | null;
   receivedLsn: string | null;
   confirmedLsn: string | null;
+  retainedWalBytes: number | null;
   lagSeconds: number;
 }
 
 export class IncrementalStream {
   private applier?: Applier;
-  private receivedLsn: Lsn | null = null;
+  /** As the library reports it; parsed only when asked (a BigInt per message adds up). */
+  private receivedLsn: string | null = null;
   private confirmedLsn: Lsn | null = null;
+  private sample: SourceSample | null = null;
+  private lastHeartbeatMs: number | null = null;
   private handled = 0;
 
   constructor(private readonly opts: IncrementalOptions) {}
 
   stats(): IncrementalStats {
-    const a = this.applier?.stats;
-    const applying = a?.applyingCommitTimeMs ?? null;
+    const a = this.applier;
+    const now = Date.now();
+    // Lag: the age of the oldest change received but not yet applied; and, when nothing arrives, how
+    // long ago the newest heartbeat that did arrive was written (less one interval: they are periodic).
+    const pending = a?.oldestPendingCommitMs ?? null;
+    const hbInterval = this.opts.heartbeatMs ?? 1000;
+    const stale = this.lastHeartbeatMs === null ? 0 : now - this.lastHeartbeatMs - 2 * hbInterval;
+    const lagMs = Math.max(0, pending === null ? 0 : now - pending, stale);
     return {
-      appliedLsn: a?.appliedLsn ?? null, transactions: a?.transactions ?? 0, rows: a?.rows ?? 0,
-      skippedTransactions: a?.skippedTransactions ?? 0, missingRows: a?.missingRows ?? 0, applyingCommitTimeMs: applying,
-      receivedLsn: this.receivedLsn === null ? null : formatLsn(this.receivedLsn),
+      ...(a?.stats ?? { appliedLsn: null, transactions: 0, rows: 0, bytes: 0, skippedTransactions: 0, missingRows: 0, replayedBatches: 0, batches: 0 }),
+      sourceLsn: this.sample?.sourceLsn ?? null,
+      receivedLsn: this.receivedLsn === null ? null : formatLsn(parseLsn(this.receivedLsn)),
       confirmedLsn: this.confirmedLsn === null ? null : formatLsn(this.confirmedLsn),
-      lagSeconds: applying === null ? 0 : Math.max(0, (Date.now() - applying) / 1000),
+      retainedWalBytes: this.sample?.retainedWalBytes ?? null,
+      lagSeconds: lagMs / 1000,
     };
   }
 
@@ -91,11 +113,12 @@ export class IncrementalStream {
       acknowledge: { auto: false, timeoutSeconds: 0 },
       flowControl: { enabled: true },
     });
-    const plugin = new RawTextPgoutputPlugin({ protoVersion: 1, publicationNames: [opts.publication] });
-    const serial = new SerialExecutor();
-    let idleTimer: NodeJS.Timeout | undefined;
-    let lastMessageAt = Date.now();
+    const prefix = heartbeatPrefix(opts.taskId);
+    const maxChangeBytes = opts.maxChangeBytes ?? MAX_CHANGE_BYTES;
+    let stopHeartbeat: (() => Promise<void>) | undefined;
     try {
+      const messages = (await sourceVersion(opts.source)) >= 140000;
+      const plugin = new RawTextPgoutputPlugin({ protoVersion: 1, publicationNames: [opts.publication], messages });
       await ensureOrigin(db, opts.origin);
       await db.query('SELECT pg_replication_origin_session_setup($1)', [opts.origin]);
       const progress = await originProgress(db, opts.origin);
@@ -106,20 +129,33 @@ export class IncrementalStream {
         sendFeedback(service, this.confirmedLsn);
       };
       const applier = new Applier(db, new Map(opts.tables.map((t) => [tableKey(t.source), t])), {
+        ...DEFAULT_APPLIER_LIMITS,
+        ...opts.limits,
         appliedUpTo: start,
-        maxBatchTransactions: opts.maxBatchTransactions ?? 500,
-        maxBatchMs: opts.maxBatchMs ?? 200,
         onCommitted: acknowledge,
       });
       this.applier = applier;
+      // Drained: every message received has been applied, committed and acknowledged.
+      const drained = (): boolean => this.handled === plugin.parsed && applier.idle;
 
       const failed = new Promise<never>((_, reject) => {
         service.on('error', (err: Error) => reject(err));
+        // The library awaits this handler before the next message (flowControl): that is the backpressure.
         service.on('data', async (lsn: string, msg: Pgoutput.Message) => {
-          lastMessageAt = Date.now();
-          this.receivedLsn = parseLsn(lsn);
+          this.receivedLsn = lsn;
+          if (process.env.PGDTS_TRACE && this.handled % 20000 === 0) console.error(`@${performance.now().toFixed(0)} received ${this.handled}`);
           try {
-            await serial.run(() => applier.handle(msg));
+            const bytes = (msg as SizedMessage).wireBytes ?? 0;
+            if (msg.tag === 'insert' || msg.tag === 'update' || msg.tag === 'delete') {
+              if (bytes > maxChangeBytes) {
+                throw new ChangeTooLargeError(`${msg.relation.schema}.${msg.relation.name}`, lsn, bytes, maxChangeBytes);
+              }
+              if (opts.beforeChange) await opts.beforeChange(bytes);
+            } else if (msg.tag === 'message') {
+              const ts = heartbeatTime(prefix, msg);
+              if (ts !== null) this.lastHeartbeatMs = ts;
+            }
+            await applier.handle(msg, bytes);
             this.handled++;
           } catch (err) {
             reject(err); // the library would carry on with the next message: stop instead
@@ -128,18 +164,16 @@ export class IncrementalStream {
         });
         service.on('heartbeat', (lsn: string, _ts: number, shouldRespond: boolean) => {
           if (!shouldRespond) return;
-          // The keepalive's LSN is what the server has sent so far. Confirm it only when every message
-          // received has been applied and committed; otherwise re-confirm what is durably applied.
-          const drained = this.handled === plugin.parsed && applier.atTransactionBoundary && !applier.hasOpenBatch;
-          if (drained) acknowledge(parseLsn(lsn));
+          // The keepalive's LSN is what the server has sent so far. Confirm it only when drained;
+          // otherwise re-confirm what is durably applied.
+          if (drained()) acknowledge(parseLsn(lsn));
           else if (this.confirmedLsn !== null) sendFeedback(service, this.confirmedLsn);
         });
       });
-      // A batch closes as soon as the stream goes quiet, so a lone transaction is not held back.
-      idleTimer = setInterval(() => {
-        if (Date.now() - lastMessageAt < 20 || !applier.hasOpenBatch) return;
-        serial.run(() => applier.flush()).catch((err) => service.emit('error', err));
-      }, 25);
+      stopHeartbeat = startSourceHeartbeat({
+        source: opts.source, slot: opts.slot, prefix, intervalMs: opts.heartbeatMs ?? 1000,
+        onSample: (s) => void (this.sample = s),
+      });
       const aborted = new Promise<void>((resolve) => {
         if (opts.signal.aborted) resolve();
         opts.signal.addEventListener('abort', () => resolve(), { once: true });
@@ -153,12 +187,22 @@ export class IncrementalStream {
       streaming.catch(() => undefined);
       await Promise.race([aborted, failed, streaming]);
       // Stopping: commit what is complete, so the next run starts exactly after it.
-      await serial.run(() => applier.flush()).catch(() => undefined);
+      await applier.drain().catch(() => undefined);
     } finally {
-      if (idleTimer) clearInterval(idleTimer);
+      await stopHeartbeat?.();
       await service.destroy().catch(() => undefined);
       await this.applier?.rollback();
       await db.end().catch(() => undefined);
     }
+  }
+}
+
+async function sourceVersion(config: ClientConfig): Promise<number> {
+  const c = new Client(config);
+  await c.connect();
+  try {
+    return Number((await c.query<{ v: string }>("SELECT current_setting('server_version_num') AS v")).rows[0]!.v);
+  } finally {
+    await c.end();
   }
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseTaskSpec, redactUrl, endpointLabel, SpecError } from '../../src/spec/validate';
 import { taskSpecJsonSchema } from '../../src/spec/json-schema';
+import { parseThrottle } from '../../src/spec/schema';
 
 const valid = {
   name: 'orders',
@@ -62,6 +63,29 @@ describe('task spec validation', () => {
     assert.match(problems({ ...valid, retry: { connectionMinutes: 10, otherMinutes: 10 } })[0], /^retry\.otherMinutes: otherMinutes must be less/);
   });
 
+  it('accepts a throttle and leaves it out when absent (unlimited)', () => {
+    const throttle = { full: { sourceQps: 50, rps: 10_000, mbps: 20.5 }, incremental: { rps: 500 } };
+    assert.deepEqual(parseTaskSpec({ ...valid, throttle }).throttle, throttle);
+    assert.equal(parseTaskSpec(valid).throttle, undefined);
+    assert.deepEqual(parseTaskSpec({ ...valid, throttle: {} }).throttle, {});
+  });
+
+  it('rejects a zero, negative or unknown throttle limit, naming the field', () => {
+    assert.match(problems({ ...valid, throttle: { incremental: { rps: 0 } } })[0], /^throttle\.incremental\.rps: must be a number greater than 0/);
+    assert.match(problems({ ...valid, throttle: { full: { mbps: -1 } } })[0], /^throttle\.full\.mbps: must be a number greater than 0/);
+    assert.match(problems({ ...valid, throttle: { full: { qps: 5 } } })[0], /^throttle\.full\.qps: unknown field/);
+    assert.match(problems({ ...valid, throttle: { incremental: { rps: '500' } } })[0], /^throttle\.incremental\.rps: /);
+  });
+
+  it('validates a throttle signal payload on its own, with the same rules and field names', () => {
+    assert.deepEqual(parseThrottle({ incremental: { rps: 500 } }), { ok: true, throttle: { incremental: { rps: 500 } } });
+    assert.deepEqual(parseThrottle({ incremental: { rps: -5, bps: 1 } }), {
+      ok: false,
+      problems: ['throttle.incremental.rps: must be a number greater than 0 (omit it for no limit)', 'throttle.incremental.bps: unknown field'],
+    });
+    assert.equal(parseThrottle(undefined).ok, false);
+  });
+
   it('redacts and labels URLs without credentials', () => {
     assert.equal(redactUrl(inlinePasswordUrl('u', 'p', 'h/db')), inlinePasswordUrl('u', '***', 'h/db'));
     assert.equal(endpointLabel('postgresql://u@h:5433/db?sslmode=require'), 'h:5433/db');
@@ -69,7 +93,7 @@ describe('task spec validation', () => {
 
   it('exports a JSON Schema that lists the spec fields', () => {
     const schema = taskSpecJsonSchema() as { properties: Record<string, unknown>; required: string[] };
-    assert.ok(['name', 'source', 'destination', 'objects', 'syncTypes', 'retry'].every((f) => f in schema.properties));
+    assert.ok(['name', 'source', 'destination', 'objects', 'syncTypes', 'retry', 'throttle'].every((f) => f in schema.properties));
     assert.deepEqual([...schema.required].sort(), ['destination', 'name', 'objects', 'source']);
   });
 });

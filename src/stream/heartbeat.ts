@@ -1,0 +1,76 @@
+// A heartbeat on the source. Every interval it writes a logical message into the WAL (pgoutput delivers
+// it with the `messages` option, PostgreSQL >= 14) and samples the source's WAL position and the WAL the
+// slot retains. The message travels through the stream like any change, so when it arrives its timestamp
+// tells how far behind the stream truly is, even while the selected tables are idle; and its transaction
+// gives the stream a commit to confirm, so the slot keeps advancing.
+// The message is transactional on purpose: a non-transactional one is not flushed before PostgreSQL 17
+// (no commit record follows it), and the walsender only sends flushed WAL, so it would arrive late.
+import { Client, type ClientConfig } from 'pg';
+import { logger } from '../log';
+
+export interface SourceSample {
+  at: number;
+  sourceLsn: string;
+  retainedWalBytes: number | null;
+}
+
+export interface HeartbeatOptions {
+  source: ClientConfig;
+  slot: string;
+  prefix: string;
+  intervalMs: number;
+  onSample: (s: SourceSample) => void;
+}
+
+export const heartbeatPrefix = (taskId: string): string => `pg-dts:${taskId}:heartbeat`;
+
+/** Starts the heartbeat; the returned function stops it. Failures are logged and retried next tick. */
+export function startSourceHeartbeat(opts: HeartbeatOptions): () => Promise<void> {
+  let client: Client | null = null;
+  let stopped = false;
+  let busy = false;
+  const tick = async (): Promise<void> => {
+    if (busy || stopped) return;
+    busy = true;
+    try {
+      if (!client) {
+        const c = new Client(opts.source);
+        c.on('error', () => undefined); // a dropped connection surfaces on the next query
+        await c.connect();
+        client = c;
+      }
+      const r = await client.query<{ lsn: string; retained: string | null }>(
+        `SELECT pg_current_wal_lsn()::text AS lsn,
+                (SELECT (pg_current_wal_lsn() - restart_lsn)::bigint FROM pg_replication_slots WHERE slot_name = $1)::text AS retained,
+                pg_logical_emit_message(true, $2::text, $3::text)`,
+        [opts.slot, opts.prefix, JSON.stringify({ ts: Date.now() })],
+      );
+      const row = r.rows[0]!;
+      opts.onSample({ at: Date.now(), sourceLsn: row.lsn, retainedWalBytes: row.retained === null ? null : Number(row.retained) });
+    } catch (err) {
+      logger.warn({ err: (err as Error).message }, 'source heartbeat failed; retrying');
+      await client?.end().catch(() => undefined);
+      client = null;
+    } finally {
+      busy = false;
+    }
+  };
+  const timer = setInterval(() => void tick(), opts.intervalMs);
+  void tick();
+  return async () => {
+    stopped = true;
+    clearInterval(timer);
+    await client?.end().catch(() => undefined);
+  };
+}
+
+/** The emit time carried by one of our heartbeat messages, or null for any other message. */
+export function heartbeatTime(prefix: string, msg: { prefix: string; content: Uint8Array }): number | null {
+  if (msg.prefix !== prefix) return null;
+  try {
+    const ts = (JSON.parse(Buffer.from(msg.content).toString('utf8')) as { ts?: unknown }).ts;
+    return typeof ts === 'number' ? ts : null;
+  } catch {
+    return null;
+  }
+}
