@@ -33,13 +33,15 @@ export interface ApplierOptions {
   maxBufferChanges: number;
   maxBufferBytes: number;
   onCommitted: (lsn: Lsn) => void;
+  /** A queued write failed: the stream must stop now, not when the next message happens to arrive. */
+  onFailure?: (err: unknown) => void;
 }
 
 export const DEFAULT_APPLIER_LIMITS = {
   maxBatchTransactions: 20_000,
   maxBatchBytes: 64 * 1024 * 1024,
   maxBufferChanges: 10_000,
-  maxBufferBytes: 16 * 1024 * 1024,
+  maxBufferBytes: 4 * 1024 * 1024,
 };
 
 export interface ApplierStats {
@@ -101,7 +103,11 @@ export class Applier {
     return this.submittedBatchTimes[0] ?? this.oldestUnappliedMs;
   }
 
-  async handle(msg: Pgoutput.Message, bytes = 0): Promise<void> {
+  /**
+   * Takes the next message. Returns a promise only when the caller must wait (a write to queue, or
+   * backpressure); most row changes are just buffered, and awaiting nothing keeps the hot path cheap.
+   */
+  handle(msg: Pgoutput.Message, bytes = 0): Promise<void> | void {
     this.throwIfFailed();
     switch (msg.tag) {
       case 'begin':
@@ -150,7 +156,7 @@ export class Applier {
     if (!this.skipping && this.oldestUnappliedMs === null) this.oldestUnappliedMs = Number(msg.commitTime as bigint) / 1000;
   }
 
-  private async commit(msg: Pgoutput.MessageCommit): Promise<void> {
+  private commit(msg: Pgoutput.MessageCommit): Promise<void> | void {
     this.inSourceTxn = false;
     if (this.skipping) {
       this.skipping = false;
@@ -163,7 +169,7 @@ export class Applier {
     if (this.txnChanged) this.stats.transactions++;
     const full = this.batchTxns >= this.opts.maxBatchTransactions || this.batchBytes >= this.opts.maxBatchBytes;
     // Group commit: if the destination is idle, commit now; otherwise the batch grows until it is not.
-    if (this.inflight === 0 || full) await this.submitCommit();
+    if (this.inflight === 0 || full) return this.submitCommit();
   }
 
   private async relation(msg: Pgoutput.MessageRelation): Promise<void> {
@@ -181,7 +187,7 @@ export class Applier {
     if (loaded) this.relations.set(msg.relationOid, loaded);
   }
 
-  private async rowChange(msg: Pgoutput.MessageInsert | Pgoutput.MessageUpdate | Pgoutput.MessageDelete, bytes: number): Promise<void> {
+  private rowChange(msg: Pgoutput.MessageInsert | Pgoutput.MessageUpdate | Pgoutput.MessageDelete, bytes: number): Promise<void> | void {
     const rel = this.relations.get(msg.relation.relationOid);
     if (!rel) return;
     this.txnChanged = true;
@@ -196,15 +202,16 @@ export class Applier {
       if (!keyRow) return;
       change = msg.tag === 'update' ? { op: 'update', rel, keyRow, row: msg.new as Row } : { op: 'delete', rel, keyRow };
     }
-    if (!this.buffer.add(change, bytes)) {
-      // Not mergeable (a key change, or an anomaly only an ordered replay gets right): write it alone.
-      await this.submitBuffer();
-      const single = new ChangeBuffer();
-      single.log.push(change);
-      await this.submit(single);
-      return;
-    }
-    if (this.buffer.size >= this.opts.maxBufferChanges || this.buffer.bytes >= this.opts.maxBufferBytes) await this.submitBuffer();
+    // Not mergeable (a key change, or an anomaly only an ordered replay gets right): write it alone.
+    if (!this.buffer.add(change, bytes)) return this.submitAlone(change);
+    if (this.buffer.size >= this.opts.maxBufferChanges || this.buffer.bytes >= this.opts.maxBufferBytes) return this.submitBuffer();
+  }
+
+  private async submitAlone(change: LoggedChange): Promise<void> {
+    await this.submitBuffer();
+    const single = new ChangeBuffer();
+    single.log.push(change);
+    await this.submit(single);
   }
 
   private async truncate(msg: Pgoutput.MessageTruncate): Promise<void> {
@@ -228,7 +235,9 @@ export class Applier {
     const done = this.chain
       .then(() => (this.failure ? undefined : job()))
       .catch((err: unknown) => {
-        this.failure ??= err;
+        if (this.failure) return;
+        this.failure = err;
+        this.opts.onFailure?.(err);
       })
       .finally(() => {
         this.inflight--;

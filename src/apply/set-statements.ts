@@ -9,13 +9,16 @@ import { ident, qualified } from '../util/sql';
 import type { RelationTarget } from './change-buffer';
 import type { Row, Statement } from './statements';
 
+const NEEDS_ESCAPE = /[\\"]/;
+
 /** A PostgreSQL text[] literal. Every element is quoted, so no value needs special-casing but NULL. */
 export function textArrayLiteral(values: (string | null | undefined)[]): string {
   let out = '{';
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (i) out += ',';
-    out += v === null || v === undefined ? 'NULL' : `"${v.replace(/[\\"]/g, '\\$&')}"`;
+    if (v === null || v === undefined) out += 'NULL';
+    else out += NEEDS_ESCAPE.test(v) ? `"${v.replace(/[\\"]/g, '\\$&')}"` : `"${v}"`;
   }
   return `${out}}`;
 }

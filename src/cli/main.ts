@@ -9,6 +9,7 @@ import { applicationName, slotName, taskIdFromWorkflowId } from '../spec/task-id
 import { clientConfig } from '../conn/endpoint';
 import { formatReport, runPrecheck } from '../precheck/run';
 import { runWorker } from '../worker/run-worker';
+import { writeWorkflowBundle } from '../worker/workflow-bundle';
 import { pauseSignal, releaseSignal, resumeSignal, statusQuery, throttleSignal, WORKFLOW_TYPE } from '../../workflows/messages';
 import { withTemporal } from './client';
 import { formatStatus } from './format-status';
@@ -45,6 +46,11 @@ program
   .command('worker')
   .description('run a worker (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, task queue pg-dts)')
   .action(() => runWorker());
+
+program
+  .command('bundle-workflows <file>')
+  .description('write the workflow code bundle a worker loads (PG_DTS_WORKFLOW_BUNDLE=<file> skips bundling at start)')
+  .action((file: string) => writeWorkflowBundle(file));
 
 program
   .command('start')

@@ -128,17 +128,20 @@ export class IncrementalStream {
         this.confirmedLsn = this.confirmedLsn === null ? lsn : maxLsn(this.confirmedLsn, lsn);
         sendFeedback(service, this.confirmedLsn);
       };
+      let fail: (err: unknown) => void = () => undefined;
       const applier = new Applier(db, new Map(opts.tables.map((t) => [tableKey(t.source), t])), {
         ...DEFAULT_APPLIER_LIMITS,
         ...opts.limits,
         appliedUpTo: start,
         onCommitted: acknowledge,
+        onFailure: (err) => fail(err),
       });
       this.applier = applier;
       // Drained: every message received has been applied, committed and acknowledged.
       const drained = (): boolean => this.handled === plugin.parsed && applier.idle;
 
       const failed = new Promise<never>((_, reject) => {
+        fail = reject;
         service.on('error', (err: Error) => reject(err));
         // The library awaits this handler before the next message (flowControl): that is the backpressure.
         service.on('data', async (lsn: string, msg: Pgoutput.Message) => {
@@ -150,12 +153,14 @@ export class IncrementalStream {
               if (bytes > maxChangeBytes) {
                 throw new ChangeTooLargeError(`${msg.relation.schema}.${msg.relation.name}`, lsn, bytes, maxChangeBytes);
               }
-              if (opts.beforeChange) await opts.beforeChange(bytes);
+              const throttled = opts.beforeChange?.(bytes);
+              if (throttled) await throttled;
             } else if (msg.tag === 'message') {
               const ts = heartbeatTime(prefix, msg);
               if (ts !== null) this.lastHeartbeatMs = ts;
             }
-            await applier.handle(msg, bytes);
+            const writing = applier.handle(msg, bytes);
+            if (writing) await writing;
             this.handled++;
           } catch (err) {
             reject(err); // the library would carry on with the next message: stop instead

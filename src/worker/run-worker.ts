@@ -3,6 +3,8 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import * as activities from '../../activities';
 import { DEFAULT_TASK_QUEUE } from '../../workflows/messages';
+import { heapSoftLimitBytes, startMemoryGovernor } from './memory-governor';
+import { workflowBundlePath } from './workflow-bundle';
 
 export interface WorkerOptions {
   address?: string;
@@ -25,7 +27,7 @@ export async function createWorker(opts: WorkerOptions = {}): Promise<{ worker: 
     connection,
     namespace: s.namespace,
     taskQueue: s.taskQueue,
-    workflowsPath: require.resolve('../../workflows'),
+    workflowBundle: { codePath: workflowBundlePath() },
     activities,
   });
   return { worker, connection };
@@ -33,9 +35,11 @@ export async function createWorker(opts: WorkerOptions = {}): Promise<{ worker: 
 
 export async function runWorker(opts: WorkerOptions = {}): Promise<void> {
   const { worker, connection } = await createWorker(opts);
+  const stopGovernor = startMemoryGovernor({ softLimitBytes: heapSoftLimitBytes(), checkEveryMs: 50, minGapMs: 250 });
   try {
     await worker.run(); // returns after SIGINT/SIGTERM, once running activities have been cancelled
   } finally {
+    stopGovernor();
     await connection.close();
   }
 }
