@@ -20,7 +20,6 @@ import { loadRelationTarget } from './relation-target';
 import { multiDelete, multiInsert, multiUpdate, setColumnsOf, signatureColumns } from './set-statements';
 import { truncateStatement, type Row, type Statement } from './statements';
 
-const TRACE = !!process.env.PGDTS_TRACE;
 const MAX_QUEUED_JOBS = 3;
 
 export interface ApplierOptions {
@@ -80,6 +79,7 @@ export class Applier {
   private inflight = 0;
   private failure: unknown = null;
   private readonly relations = new Map<number, RelationTarget>();
+  private readonly relationShapes = new Map<number, string>();
   private readonly preparedNames = new Map<string, string>();
   readonly stats: ApplierStats = {
     appliedLsn: null, transactions: 0, rows: 0, bytes: 0, skippedTransactions: 0, missingRows: 0, replayedBatches: 0, batches: 0,
@@ -172,7 +172,16 @@ export class Applier {
     if (this.inflight === 0 || full) return this.submitCommit();
   }
 
-  private async relation(msg: Pgoutput.MessageRelation): Promise<void> {
+  private relation(msg: Pgoutput.MessageRelation): Promise<void> | void {
+    // The walsender resends a relation after any relcache invalidation (autovacuum's ANALYZE is enough):
+    // an unchanged shape needs neither a catalog lookup nor a pause in the pipeline.
+    const shape = relationShape(msg);
+    if (this.relationShapes.get(msg.relationOid) === shape) return;
+    this.relationShapes.set(msg.relationOid, shape);
+    return this.reloadRelation(msg);
+  }
+
+  private async reloadRelation(msg: Pgoutput.MessageRelation): Promise<void> {
     await this.submitBuffer(); // buffered rows belong to the previous shape of the relation
     const selected = this.tables.get(tableKey({ schema: msg.schema, name: msg.name }));
     if (!selected) {
@@ -310,7 +319,6 @@ export class Applier {
         await this.write(buf);
         await this.db.query('SELECT pg_replication_origin_xact_setup($1::pg_lsn, $2::timestamptz)', [formatLsn(lsn), new Date(time).toISOString()]);
         await this.db.query('COMMIT');
-        if (TRACE) console.error(`@${performance.now().toFixed(0)} COMMIT rows=${this.stats.rows}`);
         this.stats.batches++;
       }
       // Transactions with nothing for the selected tables need no destination write to be acknowledged.
@@ -377,12 +385,14 @@ export class Applier {
       name = `pgdts_${this.preparedNames.size + 1}`;
       this.preparedNames.set(stmt.text, name);
     }
-    const t0 = TRACE ? performance.now() : 0;
     const r = await this.db.query({ name, text: stmt.text, values: stmt.values });
-    if (TRACE) console.error(`@${performance.now().toFixed(0)} ${(performance.now() - t0).toFixed(1)}ms rows=${r.rowCount} ${stmt.text.slice(0, 60)}`);
     return r.rowCount ?? 0;
   }
 }
+
+/** What a relation message says about a table's shape: names, columns with types, key flags. */
+const relationShape = (msg: Pgoutput.MessageRelation): string =>
+  JSON.stringify([msg.schema, msg.name, msg.replicaIdentity, msg.columns.map((c) => [c.name, c.typeOid, c.typeMod, c.flags])]);
 
 function groupBy<T>(items: T[], columnsOf: (item: T) => string[]): Map<string[], T[]> {
   const byKey = new Map<string, { columns: string[]; items: T[] }>();

@@ -9,7 +9,9 @@ import { connectApplier } from '../conn/connect';
 import { logger } from '../log';
 import { formatLsn, maxLsn, parseLsn, type Lsn } from '../util/lsn';
 import { heartbeatPrefix, heartbeatTime, startSourceHeartbeat, type SourceSample } from './heartbeat';
+import { FastPgoutputDecoder } from './pgoutput-fast';
 import { ensureOrigin, originProgress } from './replication-objects';
+import { SerialFeed } from './serial-feed';
 
 /** A change this large is refused rather than held in memory (PostgreSQL allows values up to 1 GB). */
 export const MAX_CHANGE_BYTES = 256 * 1024 * 1024;
@@ -23,20 +25,32 @@ export class ChangeTooLargeError extends Error {
 }
 
 /**
- * pgoutput with column values kept as the text the source sent. The library would otherwise run pg's
- * type parsers (Date, float, JSON …), which lose precision and change representations.
- * Parsers are replaced while the relation message is parsed, before any row of that relation is.
- * It also remembers each message's size on the wire, for byte rates, throttling and the size limit.
+ * pgoutput with column values kept as the text the source sent (the library would run pg's type
+ * parsers: Date, float, JSON …, which lose precision and change representations), decoded by the fast
+ * decoder for row changes. It also records each message's size on the wire, for byte rates, throttling
+ * and the size limit.
  */
 class RawTextPgoutputPlugin extends PgoutputPlugin {
-  parsed = 0;
-  override parse(buffer: Buffer): Pgoutput.Message {
-    const msg = super.parse(buffer) as SizedMessage;
-    this.parsed++;
-    msg.wireBytes = buffer.length;
+  private readonly decoder = new FastPgoutputDecoder((buf) => {
+    const msg = super.parse(buf);
     if (msg.tag === 'relation') for (const c of msg.columns) c.parser = (raw: unknown) => raw;
     return msg;
+  });
+
+  override parse(buffer: Buffer): Pgoutput.Message {
+    const msg = this.decoder.decode(buffer) as SizedMessage;
+    msg.wireBytes = buffer.length;
+    return msg;
   }
+}
+
+/** The replication connection's socket: pausing it is how the stream pushes back on the walsender. */
+function replicationSocket(service: LogicalReplicationService): { pause(): void; resume(): void } {
+  // pg-logical-replication 2.5.0 keeps the pg connection in `_connection` (its own flow control pauses
+  // the same socket); checked at runtime so a library upgrade that moves it fails loudly, not silently.
+  const stream = (service as unknown as { _connection?: { stream?: { pause(): void; resume(): void } } })._connection?.stream;
+  if (!stream || typeof stream.pause !== 'function') throw new Error('pg-logical-replication internals changed: no replication socket to pause');
+  return stream;
 }
 
 type SizedMessage = Pgoutput.Message & { wireBytes?: number };
@@ -81,7 +95,6 @@ export class IncrementalStream {
   private confirmedLsn: Lsn | null = null;
   private sample: SourceSample | null = null;
   private lastHeartbeatMs: number | null = null;
-  private handled = 0;
 
   constructor(private readonly opts: IncrementalOptions) {}
 
@@ -111,7 +124,8 @@ export class IncrementalStream {
     const service = new LogicalReplicationService(opts.source, {
       // Never let the library acknowledge on its own: it would confirm data not yet applied.
       acknowledge: { auto: false, timeoutSeconds: 0 },
-      flowControl: { enabled: true },
+      // Backpressure is the SerialFeed's (below), which awaits only when the applier has to wait.
+      flowControl: { enabled: false },
     });
     const prefix = heartbeatPrefix(opts.taskId);
     const maxChangeBytes = opts.maxChangeBytes ?? MAX_CHANGE_BYTES;
@@ -137,43 +151,35 @@ export class IncrementalStream {
         onFailure: (err) => fail(err),
       });
       this.applier = applier;
-      // Drained: every message received has been applied, committed and acknowledged.
-      const drained = (): boolean => this.handled === plugin.parsed && applier.idle;
-
       const failed = new Promise<never>((_, reject) => {
         fail = reject;
         service.on('error', (err: Error) => reject(err));
-        // The library awaits this handler before the next message (flowControl): that is the backpressure.
-        service.on('data', async (lsn: string, msg: Pgoutput.Message) => {
-          this.receivedLsn = lsn;
-          if (process.env.PGDTS_TRACE && this.handled % 20000 === 0) console.error(`@${performance.now().toFixed(0)} received ${this.handled}`);
-          try {
-            const bytes = (msg as SizedMessage).wireBytes ?? 0;
-            if (msg.tag === 'insert' || msg.tag === 'update' || msg.tag === 'delete') {
-              if (bytes > maxChangeBytes) {
-                throw new ChangeTooLargeError(`${msg.relation.schema}.${msg.relation.name}`, lsn, bytes, maxChangeBytes);
-              }
-              const throttled = opts.beforeChange?.(bytes);
-              if (throttled) await throttled;
-            } else if (msg.tag === 'message') {
-              const ts = heartbeatTime(prefix, msg);
-              if (ts !== null) this.lastHeartbeatMs = ts;
-            }
-            const writing = applier.handle(msg, bytes);
-            if (writing) await writing;
-            this.handled++;
-          } catch (err) {
-            reject(err); // the library would carry on with the next message: stop instead
-            throw err;
-          }
-        });
-        service.on('heartbeat', (lsn: string, _ts: number, shouldRespond: boolean) => {
-          if (!shouldRespond) return;
-          // The keepalive's LSN is what the server has sent so far. Confirm it only when drained;
-          // otherwise re-confirm what is durably applied.
-          if (drained()) acknowledge(parseLsn(lsn));
-          else if (this.confirmedLsn !== null) sendFeedback(service, this.confirmedLsn);
-        });
+      });
+      const handle = ([lsn, msg]: [string, Pgoutput.Message]): Promise<void> | void => {
+        this.receivedLsn = lsn;
+        const bytes = (msg as SizedMessage).wireBytes ?? 0;
+        if (msg.tag === 'insert' || msg.tag === 'update' || msg.tag === 'delete') {
+          if (bytes > maxChangeBytes) throw new ChangeTooLargeError(`${msg.relation.schema}.${msg.relation.name}`, lsn, bytes, maxChangeBytes);
+          const throttled = opts.beforeChange?.(bytes);
+          if (throttled) return throttled.then(() => applier.handle(msg, bytes));
+        } else if (msg.tag === 'message') {
+          const ts = heartbeatTime(prefix, msg);
+          if (ts !== null) this.lastHeartbeatMs = ts;
+        }
+        return applier.handle(msg, bytes);
+      };
+      let socket: { pause(): void; resume(): void } | null = null;
+      const feed = new SerialFeed(handle, () => socket?.pause(), () => socket?.resume(), (err) => fail(err));
+      service.on('start', () => void (socket = replicationSocket(service)));
+      service.on('data', (lsn: string, msg: Pgoutput.Message) => feed.push([lsn, msg]));
+      // Drained: every message received has been applied, committed and acknowledged.
+      const drained = (): boolean => feed.idle && applier.idle;
+      service.on('heartbeat', (lsn: string, _ts: number, shouldRespond: boolean) => {
+        if (!shouldRespond) return;
+        // The keepalive's LSN is what the server has sent so far. Confirm it only when drained;
+        // otherwise re-confirm what is durably applied.
+        if (drained()) acknowledge(parseLsn(lsn));
+        else if (this.confirmedLsn !== null) sendFeedback(service, this.confirmedLsn);
       });
       stopHeartbeat = startSourceHeartbeat({
         source: opts.source, slot: opts.slot, prefix, intervalMs: opts.heartbeatMs ?? 1000,
