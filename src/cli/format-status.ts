@@ -28,8 +28,12 @@ export function formatStatus(s: TaskStatus): string {
   }
   if (s.incremental) {
     const i = s.incremental;
-    lines.push(`  incremental: lag ${i.lagSeconds.toFixed(1)} s, ${i.rows} rows in ${i.transactions} txns, ${i.rowsPerSecond} rows/s`);
-    lines.push(`  LSN received ${i.receivedLsn ?? '-'} applied ${i.appliedLsn ?? '-'} confirmed ${i.confirmedLsn ?? '-'} (as of ${i.reportedAt})`);
+    lines.push(`  incremental: lag ${i.lagSeconds.toFixed(1)} s, ${i.rows} rows in ${i.transactions} txns, ${i.rowsPerSecond} rows/s, ${human(i.bytesPerSecond ?? 0)}/s`);
+    lines.push(`  LSN source ${i.sourceLsn ?? '-'} received ${i.receivedLsn ?? '-'} applied ${i.appliedLsn ?? '-'} confirmed ${i.confirmedLsn ?? '-'} (as of ${i.reportedAt})`);
+    if (i.retainedWalBytes !== null && i.retainedWalBytes !== undefined) {
+      lines.push(`  slot retains ${human(i.retainedWalBytes)} of WAL on the source${i.retainedWalWarning ? '  WARNING: over 1 GiB, the stream is behind or stopped' : ''}`);
+    }
+    if (i.missingRows) lines.push(`  WARNING: ${i.missingRows} rows to update or delete were missing on the destination`);
   }
   const throttle = formatThrottle(s.throttle); // undefined from a task started before throttling existed
   lines.push(`  throttle: ${throttle ?? 'none (unlimited)'}`);
