@@ -1,8 +1,8 @@
 // Applies decoded pgoutput messages to the destination, exactly once, in batches.
 //
-// Exactly once: many source transactions are grouped into one destination transaction (a batch). Just
-// before the batch commits, pg_replication_origin_xact_setup() stamps it with the last source commit's
-// end LSN, so the destination's origin progress moves atomically with the data. On restart, transactions
+// Exactly once: many source transactions are grouped into one destination transaction (a batch). In the
+// same round trip as its COMMIT, pg_replication_origin_xact_setup() stamps it with the last source
+// commit's end LSN, so the destination's origin progress moves atomically with the data. On restart, transactions
 // whose commit lies before that progress are skipped. Only after COMMIT returns is the LSN acknowledged.
 //
 // Speed: row changes are collapsed to their net effect per row (ChangeBuffer) and written as multi-row
@@ -15,6 +15,7 @@ import type { Pgoutput } from 'pg-logical-replication';
 import { tableKey, type SelectedTable } from '../catalog/names';
 import { logger } from '../log';
 import { formatLsn, parseLsn, type Lsn } from '../util/lsn';
+import { literal } from '../util/sql';
 import { ChangeBuffer, type LoggedChange, type RelationTarget } from './change-buffer';
 import { loadRelationTarget } from './relation-target';
 import { multiDelete, multiInsert, multiUpdate, setColumnsOf, signatureColumns } from './set-statements';
@@ -32,6 +33,8 @@ export interface ApplierOptions {
   maxBufferChanges: number;
   maxBufferBytes: number;
   onCommitted: (lsn: Lsn) => void;
+  /** The replication origin the session is bound to (repaired after a failed COMMIT). */
+  origin: string;
   /** A queued write failed: the stream must stop now, not when the next message happens to arrive. */
   onFailure?: (err: unknown) => void;
 }
@@ -80,6 +83,8 @@ export class Applier {
   private failure: unknown = null;
   private readonly relations = new Map<number, RelationTarget>();
   private readonly relationShapes = new Map<number, string>();
+  /** The newest source position this session has committed on the destination (or found there). */
+  private durableLsn: Lsn | null;
   private readonly preparedNames = new Map<string, string>();
   readonly stats: ApplierStats = {
     appliedLsn: null, transactions: 0, rows: 0, bytes: 0, skippedTransactions: 0, missingRows: 0, replayedBatches: 0, batches: 0,
@@ -91,6 +96,7 @@ export class Applier {
     private readonly opts: ApplierOptions,
   ) {
     if (opts.appliedUpTo !== null) this.stats.appliedLsn = formatLsn(opts.appliedUpTo);
+    this.durableLsn = opts.appliedUpTo;
   }
 
   /** True when everything received has been committed on the destination and acknowledged. */
@@ -317,8 +323,7 @@ export class Applier {
       if (hasWrites) {
         if (begin) await this.db.query('BEGIN');
         await this.write(buf);
-        await this.db.query('SELECT pg_replication_origin_xact_setup($1::pg_lsn, $2::timestamptz)', [formatLsn(lsn), new Date(time).toISOString()]);
-        await this.db.query('COMMIT');
+        await this.commitWithProgress(lsn, time);
         this.stats.batches++;
       }
       // Transactions with nothing for the selected tables need no destination write to be acknowledged.
@@ -326,6 +331,32 @@ export class Applier {
       this.stats.appliedLsn = formatLsn(lsn);
       this.opts.onCommitted(lsn);
     });
+  }
+
+  /**
+   * Stamps the transaction with the source position and commits it, in ONE round trip. PostgreSQL
+   * advances the origin at abort too once xact_setup has run, so a worker killed between a separate
+   * xact_setup and COMMIT would lose the batch (rolled back) yet skip it on restart (origin moved).
+   * Sent together, the server runs both even if the client vanishes. If COMMIT itself fails, the origin is
+   * put back to the last position known durable before the error is raised.
+   */
+  private async commitWithProgress(lsn: Lsn, timeMs: number): Promise<void> {
+    const setup = `SELECT pg_replication_origin_xact_setup(${literal(formatLsn(lsn))}::pg_lsn, ${literal(new Date(timeMs).toISOString())}::timestamptz)`;
+    try {
+      await this.db.query(`${setup}; COMMIT`);
+    } catch (err) {
+      await this.db.query('ROLLBACK').catch(() => undefined);
+      await this.restoreOriginProgress().catch((e: unknown) => logger.error({ err: (e as Error).message }, 'could not restore the replication origin after a failed COMMIT'));
+      throw err;
+    }
+    this.durableLsn = lsn;
+  }
+
+  /** Puts the origin back to the last committed position (the failed COMMIT's abort moved it forward). */
+  private async restoreOriginProgress(): Promise<void> {
+    await this.db.query('SELECT pg_replication_origin_session_reset()');
+    await this.db.query('SELECT pg_replication_origin_advance($1, $2::pg_lsn)', [this.opts.origin, formatLsn(this.durableLsn ?? 0n)]);
+    await this.db.query('SELECT pg_replication_origin_session_setup($1)', [this.opts.origin]);
   }
 
   // ---- writing one buffer ----

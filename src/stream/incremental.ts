@@ -147,6 +147,7 @@ export class IncrementalStream {
         ...DEFAULT_APPLIER_LIMITS,
         ...opts.limits,
         appliedUpTo: start,
+        origin: opts.origin,
         onCommitted: acknowledge,
         onFailure: (err) => fail(err),
       });
