@@ -1,5 +1,5 @@
-// Settings of `npm run bench -- incremental`, from flags (`--scale 5`, `--scale=5`) or the environment
-// (SCALE=5). Flags win. Defaults mirror shared/bench/anchors.sh so the native figure is comparable with it.
+// Settings of the benchmarks, from flags (`--scale 5`, `--scale=5`) or the environment (SCALE=5). Flags
+// win. Defaults mirror shared/bench/anchors.sh so the native figure is comparable with it.
 
 export interface IncrementalConfig {
   /** pgbench scale factor (100 000 pgbench_accounts rows per unit). */
@@ -25,20 +25,33 @@ export interface IncrementalConfig {
   timeoutSeconds: number;
 }
 
-const SETTINGS: { key: keyof IncrementalConfig; env: string; flag: string; def: number }[] = [
-  { key: 'scale', env: 'SCALE', flag: 'scale', def: 20 },
-  { key: 'runs', env: 'RUNS', flag: 'runs', def: 3 },
+/** One numeric setting: its flag, its environment variable, its default and its lower bound. */
+export interface NumericSetting<K extends string> {
+  key: K;
+  env: string;
+  flag: string;
+  def: number;
+  /** Smallest accepted value (default: anything above 0). */
+  min?: number;
+  /** Rounded to a whole number. */
+  integer?: boolean;
+}
+
+const SETTINGS: NumericSetting<keyof IncrementalConfig>[] = [
+  { key: 'scale', env: 'SCALE', flag: 'scale', def: 20, integer: true },
+  { key: 'runs', env: 'RUNS', flag: 'runs', def: 3, integer: true },
   { key: 'txns', env: 'TXNS', flag: 'txns', def: 25_000 },
   { key: 'clients', env: 'CLIENTS', flag: 'clients', def: 4 },
   { key: 'threads', env: 'THREADS', flag: 'threads', def: 2 },
   { key: 'steadyRate', env: 'STEADY_RATE', flag: 'steady-rate', def: 1000 },
   { key: 'steadySeconds', env: 'STEADY_SECONDS', flag: 'steady-seconds', def: 60 },
-  { key: 'warmupSeconds', env: 'WARMUP_SECONDS', flag: 'warmup-seconds', def: 3 },
+  { key: 'warmupSeconds', env: 'WARMUP_SECONDS', flag: 'warmup-seconds', def: 3, min: 0 },
   { key: 'sampleMs', env: 'SAMPLE_MS', flag: 'sample-ms', def: 200 },
   { key: 'timeoutSeconds', env: 'TIMEOUT_SECONDS', flag: 'timeout-seconds', def: 600 },
 ];
 
-function flagValue(args: string[], flag: string): string | undefined {
+/** The value of `--flag V` or `--flag=V`, if given. */
+export function flagValue(args: string[], flag: string): string | undefined {
   for (let i = 0; i < args.length; i++) {
     if (args[i] === `--${flag}`) return args[i + 1];
     if (args[i].startsWith(`--${flag}=`)) return args[i].slice(flag.length + 3);
@@ -46,21 +59,32 @@ function flagValue(args: string[], flag: string): string | undefined {
   return undefined;
 }
 
+export function settingsUsage<K extends string>(settings: readonly NumericSetting<K>[]): string {
+  return settings.map((s) => `  --${s.flag} N  (env ${s.env}, default ${s.def})`).join('\n');
+}
+
+export function parseSettings<K extends string>(
+  settings: readonly NumericSetting<K>[],
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Record<K, number> {
+  const config = {} as Record<K, number>;
+  for (const s of settings) {
+    const raw = flagValue(args, s.flag) ?? env[s.env];
+    const value = raw === undefined || raw === '' ? s.def : Number(raw);
+    const min = s.min ?? Number.MIN_VALUE;
+    if (!Number.isFinite(value) || value < min) throw new Error(`--${s.flag} / ${s.env}: expected a ${min ? 'positive' : 'non-negative'} number, got "${raw}"`);
+    config[s.key] = s.integer ? Math.round(value) : value;
+  }
+  return config;
+}
+
 export function usage(): string {
-  return SETTINGS.map((s) => `  --${s.flag} N  (env ${s.env}, default ${s.def})`).join('\n');
+  return settingsUsage(SETTINGS);
 }
 
 export function parseConfig(args: string[], env: NodeJS.ProcessEnv = process.env): IncrementalConfig {
-  const config = {} as IncrementalConfig;
-  for (const s of SETTINGS) {
-    const raw = flagValue(args, s.flag) ?? env[s.env];
-    const value = raw === undefined || raw === '' ? s.def : Number(raw);
-    const min = s.key === 'warmupSeconds' ? 0 : Number.MIN_VALUE;
-    if (!Number.isFinite(value) || value < min) throw new Error(`--${s.flag} / ${s.env}: expected a ${min ? 'positive' : 'non-negative'} number, got "${raw}"`);
-    config[s.key] = value;
-  }
-  config.scale = Math.round(config.scale);
-  config.runs = Math.round(config.runs);
+  const config: IncrementalConfig = parseSettings(SETTINGS, args, env);
   // pgbench -t counts per client: round the backlog to a multiple of the client count.
   config.txns = Math.max(config.clients, Math.round(config.txns / config.clients) * config.clients);
   return config;

@@ -17,7 +17,7 @@ import { pollUntil } from './wait';
 import { waitForEqualTables } from './verify';
 import { steadyState, writeBacklog } from './workload';
 
-async function waitForPhase(handle: WorkflowHandle, phase: Phase, timeoutMs: number): Promise<TaskStatus> {
+export async function waitForPhase(handle: WorkflowHandle, phase: Phase, timeoutMs: number): Promise<TaskStatus> {
   let last: TaskStatus | null = null;
   return pollUntil(
     `pg-dts task phase ${phase}`,
@@ -45,7 +45,7 @@ async function slotActive(pg: BenchClusters, slot: string): Promise<boolean> {
 }
 
 /** Gets rid of a task that did not finish cleanly: release if it still listens, else terminate + drop the slot. */
-async function abandon(pg: BenchClusters, handle: WorkflowHandle, slot: string | null): Promise<void> {
+export async function abandon(pg: BenchClusters, handle: WorkflowHandle, slot: string | null): Promise<void> {
   try {
     await handle.signal(releaseSignal);
     await Promise.race([handle.result(), sleep(60_000).then(() => Promise.reject(new Error('release timed out')))]);

@@ -12,7 +12,14 @@ export interface RunPair {
   pgdts: SideResult;
 }
 
-const num = (v: number | null, digits: number): string => (v === null || !Number.isFinite(v) ? '-' : v.toFixed(digits));
+export const num = (v: number | null | undefined, digits: number): string => (v === null || v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(digits));
+
+/** Columns padded to their widest cell: the first left-aligned, the others right-aligned. */
+export function formatTable(header: string[], rows: string[][]): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('   ').trimEnd();
+  return [line(header), ...rows.map(line)];
+}
 
 export function formatReport(cfg: IncrementalConfig, runs: RunPair[]): string {
   const m = (pick: (r: SideResult) => number | null, side: 'native' | 'pgdts'): number =>
@@ -40,10 +47,7 @@ export function formatReport(cfg: IncrementalConfig, runs: RunPair[]): string {
     const withRatio = label.startsWith('catch-up') || label.includes('p99');
     return [label, num(m(pick, 'native'), digits), num(m(pick, 'pgdts'), digits), withRatio ? num(ratio(pick), 2) : '', target];
   });
-  const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i].length)));
-  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('   ').trimEnd();
-  out.push(line(header));
-  for (const r of table) out.push(line(r));
+  out.push(...formatTable(header, table));
   out.push('(medians over runs; pg-dts/native is the median of the per-run ratios)');
   out.push('');
   const catchUpRatio = ratio((r) => r.catchUp.seconds);

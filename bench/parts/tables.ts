@@ -2,6 +2,7 @@
 // (and native replication needs for UPDATE/DELETE), so the benchmark adds one on the source before either
 // run; both runs then replicate identical tables.
 import type { Client } from 'pg';
+import { escapeIdentifier } from 'pg';
 
 export const PGBENCH_TABLES = ['pgbench_accounts', 'pgbench_branches', 'pgbench_tellers', 'pgbench_history'] as const;
 
@@ -16,14 +17,14 @@ export async function dropDestinationTables(dst: Client): Promise<void> {
 }
 
 /** Primary-key columns of a source table, in key order (used for ordered checksums). */
-export async function primaryKey(db: Client, table: string): Promise<string[]> {
+export async function primaryKey(db: Client, table: string, schema = 'public'): Promise<string[]> {
   const r = await db.query<{ attname: string }>(
     `SELECT a.attname FROM pg_index i
        JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
       WHERE i.indrelid = $1::regclass AND i.indisprimary
       ORDER BY array_position(i.indkey::int2[], a.attnum)`,
-    [`public.${table}`],
+    [`${escapeIdentifier(schema)}.${escapeIdentifier(table)}`],
   );
-  if (!r.rows.length) throw new Error(`public.${table} has no primary key`);
+  if (!r.rows.length) throw new Error(`${schema}.${table} has no primary key`);
   return r.rows.map((row) => row.attname);
 }

@@ -35,6 +35,28 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
+const exits = new WeakMap<ChildProcess, Promise<never>>();
+
+/**
+ * Rejects when the worker process exits (a crashed worker would otherwise leave a task waiting for the
+ * whole timeout). For use in a race: never resolves. One promise per worker, so races do not pile up
+ * 'exit' listeners; its own no-op handler keeps the expected exit at cleanup from being unhandled.
+ */
+export function workerExit(t: BenchTemporal): Promise<never> {
+  const { worker } = t;
+  let exited = exits.get(worker);
+  if (!exited) {
+    exited = new Promise<never>((_, reject) => {
+      const fail = (): void => reject(new Error(`the pg-dts worker exited (${worker.exitCode ?? worker.signalCode}); log: ${t.workerLog}`));
+      if (worker.exitCode !== null || worker.signalCode !== null) fail();
+      else worker.once('exit', fail);
+    });
+    exited.catch(() => undefined);
+    exits.set(worker, exited);
+  }
+  return exited;
+}
+
 export async function startBenchTemporal(cleanup: Cleanup): Promise<BenchTemporal> {
   if (!findTemporalCli()) say('no Temporal CLI found: building it with Go (one time, a few minutes) …');
   const server = await startDevServer({ port: await freePort(), headless: true });
@@ -52,7 +74,9 @@ export async function startBenchTemporal(cleanup: Cleanup): Promise<BenchTempora
     if (code !== 0 && signal !== 'SIGTERM' && signal !== 'SIGKILL') say(`pg-dts worker exited (${code ?? signal}); log: ${workerLog}`);
   });
 
-  const connection = await Connection.connect({ address: server.address });
+  // The full benchmark reads whole workflow histories, which for a task over 1 000 tables exceed gRPC's
+  // default 4 MB message limit.
+  const connection = await Connection.connect({ address: server.address, channelArgs: { 'grpc.max_receive_message_length': 256 * 1024 * 1024 } });
   cleanup.add('temporal client', () => connection.close());
   return { address: server.address, client: new Client({ connection }), worker, workerLog };
 }

@@ -12,17 +12,17 @@ export interface Digest {
   md5: string;
 }
 
-export async function tableDigest(db: Client, table: string, key: string[]): Promise<Digest> {
+export async function tableDigest(db: Client, table: string, key: string[], schema = 'public'): Promise<Digest> {
   const order = key.map(escapeIdentifier).join(', ');
   const r = await db.query<{ rows: string; md5: string | null }>(
-    `SELECT count(*)::text AS rows, md5(string_agg(md5(t::text), '' ORDER BY ${order})) AS md5 FROM public.${escapeIdentifier(table)} t`,
+    `SELECT count(*)::text AS rows, md5(string_agg(md5(t::text), '' ORDER BY ${order})) AS md5 FROM ${escapeIdentifier(schema)}.${escapeIdentifier(table)} t`,
   );
   return { rows: Number(r.rows[0].rows), md5: r.rows[0].md5 ?? '' };
 }
 
-export async function digests(db: Client, keys: Map<string, string[]>): Promise<Record<string, Digest>> {
+export async function digests(db: Client, keys: Map<string, string[]>, schema = 'public'): Promise<Record<string, Digest>> {
   const out: Record<string, Digest> = {};
-  for (const [table, key] of keys) out[table] = await tableDigest(db, table, key);
+  for (const [table, key] of keys) out[table] = await tableDigest(db, table, key, schema);
   return out;
 }
 
@@ -30,14 +30,14 @@ export async function digests(db: Client, keys: Map<string, string[]>): Promise<
  * Waits until every table's digest matches on both sides (the subscriber may still be applying the tail
  * of the steady-state load) and returns the total row count compared.
  */
-export async function waitForEqualTables(src: Client, dst: Client, tables: readonly string[], timeoutMs: number): Promise<number> {
+export async function waitForEqualTables(src: Client, dst: Client, tables: readonly string[], timeoutMs: number, schema = 'public'): Promise<number> {
   const keys = new Map<string, string[]>();
-  for (const t of tables) keys.set(t, await primaryKey(src, t));
+  for (const t of tables) keys.set(t, await primaryKey(src, t, schema));
   let last = '';
   return pollUntil(
     'destination = source (ordered md5 per table)',
     async () => {
-      const [a, b] = [await digests(src, keys), await digests(dst, keys)];
+      const [a, b] = [await digests(src, keys, schema), await digests(dst, keys, schema)];
       const diff = tables.filter((t) => a[t].rows !== b[t].rows || a[t].md5 !== b[t].md5);
       last = diff.map((t) => `${t} source ${a[t].rows} rows/${a[t].md5.slice(0, 8)} destination ${b[t].rows} rows/${b[t].md5.slice(0, 8)}`).join('; ');
       return diff.length ? false : tables.reduce((n, t) => n + a[t].rows, 0);
