@@ -36,18 +36,20 @@ export function taskContext({ spec, taskId }: TaskInput): TaskContext {
 }
 
 /** Signals progress to the workflow at most every `intervalMs` (each signal is a history event). */
-export function progressReporter(intervalMs: number): (report: ProgressReport, force?: boolean) => void {
+/** Returns whether the report was sent. */
+export function progressReporter(intervalMs: number): (report: ProgressReport, force?: boolean) => boolean {
   let last = 0;
   return (report, force = false) => {
     const now = Date.now();
-    if (!force && now - last < intervalMs) return;
+    if (!force && now - last < intervalMs) return false;
     last = now;
     const ctx = Context.current();
     const execution = ctx.info.workflowExecution;
-    if (!execution) return;
+    if (!execution) return false;
     ctx.client.workflow
       .getHandle(execution.workflowId, execution.runId)
       .signal(progressSignal, report)
       .catch(() => undefined); // progress is best effort; the data path never waits on it
+    return true;
   };
 }

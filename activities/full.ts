@@ -29,6 +29,7 @@ export async function fullSync(input: FullSyncInput): Promise<FullSyncResult> {
   const ctx = taskContext(input);
   const report = progressReporter(5_000);
   const progress = new Map<string, TableProgress>();
+  const changed = new Set<string>();
   const heartbeat = setInterval(() => Context.current().heartbeat({ tables: [...progress.values()] }), 5_000);
   let holder: { end(): Promise<void> } | undefined;
   try {
@@ -59,7 +60,11 @@ export async function fullSync(input: FullSyncInput): Promise<FullSyncResult> {
       truncateFirst: input.spec.conflictingTables === 'precheck',
       onProgress: (p) => {
         progress.set(p.table, { ...p });
-        report({ kind: 'full', tables: [...progress.values()] }, p.done);
+        changed.add(p.table);
+        // Each signal is a history event: send only the tables that moved, at most every 5 s (a signal
+        // per finished table carrying every table made history grow with the square of the table count,
+        // and a 1 300-table task hit Temporal's history size limit).
+        if (report({ kind: 'full', tables: [...changed].map((t) => progress.get(t)!) })) changed.clear();
       },
     });
     return { consistentPoint, tables };
