@@ -16,7 +16,7 @@ import { tableKey, type SelectedTable } from '../catalog/names';
 import { logger } from '../log';
 import { formatLsn, parseLsn, type Lsn } from '../util/lsn';
 import { literal } from '../util/sql';
-import { ChangeBuffer, type LoggedChange, type RelationTarget } from './change-buffer';
+import { ChangeBuffer, type LoggedChange, type RelationTarget, type TableEffect } from './change-buffer';
 import { loadRelationTarget } from './relation-target';
 import { multiDelete, multiInsert, multiUpdate, setColumnsOf, signatureColumns } from './set-statements';
 import { truncateStatement, type Row, type Statement } from './statements';
@@ -224,9 +224,8 @@ export class Applier {
 
   private async submitAlone(change: LoggedChange): Promise<void> {
     await this.submitBuffer();
-    const single = new ChangeBuffer();
-    single.log.push(change);
-    await this.submit(single);
+    await this.backpressure();
+    this.enqueueInDestTxn(() => this.writeOne(change));
   }
 
   private async truncate(msg: Pgoutput.MessageTruncate): Promise<void> {
@@ -236,11 +235,7 @@ export class Applier {
     this.txnChanged = true;
     const stmt = truncateStatement(targets, msg.restartIdentity);
     await this.backpressure();
-    const begin = this.openDestTxn();
-    void this.enqueue(async () => {
-      if (begin) await this.db.query('BEGIN');
-      await this.run(stmt);
-    });
+    this.enqueueInDestTxn(async () => void (await this.run(stmt)));
   }
 
   // ---- the write pipeline: jobs run one after another on the destination session ----
@@ -289,15 +284,18 @@ export class Applier {
     if (this.buffer.size === 0) return;
     const buf = this.buffer;
     this.buffer = new ChangeBuffer();
-    await this.submit(buf);
+    this.enqueueInDestTxn(() => this.write(buf));
   }
 
-  private async submit(buf: ChangeBuffer): Promise<void> {
-    await this.backpressure();
+  /**
+   * Queues work inside the open destination transaction, opening one if needed. Synchronous on purpose:
+   * callers wait for backpressure first, so nothing can be queued between their check and this job.
+   */
+  private enqueueInDestTxn(work: () => Promise<void>): void {
     const begin = this.openDestTxn();
     void this.enqueue(async () => {
       if (begin) await this.db.query('BEGIN');
-      await this.write(buf);
+      await work();
     });
   }
 
@@ -366,11 +364,11 @@ export class Applier {
     if (buf.size === 1) return this.writeOne(buf.log[0]!);
     // Only tables with unique constraints besides the key can reject a set-wise write that the ordered
     // changes would pass; protect just those batches with a savepoint (each one is a subtransaction).
-    const guarded = buf.effects().some((e) => e.rel.hasOtherUniques);
-    if (!guarded) return this.writeEffects(buf);
+    const effects = buf.effects();
+    if (!effects.some((e) => e.rel.hasOtherUniques)) return this.writeEffects(effects);
     await this.db.query('SAVEPOINT pgdts_batch');
     try {
-      await this.writeEffects(buf);
+      await this.writeEffects(effects);
     } catch (err) {
       if (!isConstraintViolation(err)) throw err;
       await this.db.query('ROLLBACK TO SAVEPOINT pgdts_batch');
@@ -381,8 +379,8 @@ export class Applier {
     await this.db.query('RELEASE SAVEPOINT pgdts_batch');
   }
 
-  private async writeEffects(buf: ChangeBuffer): Promise<void> {
-    for (const e of buf.effects()) {
+  private async writeEffects(effects: TableEffect[]): Promise<void> {
+    for (const e of effects) {
       if (e.deletes.length) this.countMissing(e.rel, e.deletes.length, await this.run(multiDelete(e.rel, e.deletes)));
       for (const [columns, group] of groupBy(e.updates, (u) => setColumnsOf(e.rel, u.keyRow, u.row))) {
         if (columns.length) this.countMissing(e.rel, group.length, await this.run(multiUpdate(e.rel, columns, group)));

@@ -3,7 +3,7 @@
 // loses nor repeats a change.
 import { Client, type ClientConfig } from 'pg';
 import { LogicalReplicationService, PgoutputPlugin, type Pgoutput } from 'pg-logical-replication';
-import { Applier, DEFAULT_APPLIER_LIMITS, type ApplierOptions, type ApplierStats } from '../apply/applier';
+import { Applier, DEFAULT_APPLIER_LIMITS, type ApplierStats } from '../apply/applier';
 import { tableKey, type SelectedTable } from '../catalog/names';
 import { connectApplier } from '../conn/connect';
 import { logger } from '../log';
@@ -73,7 +73,6 @@ export interface IncrementalOptions {
   taskId: string;
   tables: SelectedTable[];
   signal: AbortSignal;
-  limits?: Partial<Omit<ApplierOptions, 'appliedUpTo' | 'onCommitted'>>;
   maxChangeBytes?: number;
   heartbeatMs?: number;
   /** Awaited for every row change before it is applied: the throttle. */
@@ -145,7 +144,6 @@ export class IncrementalStream {
       let fail: (err: unknown) => void = () => undefined;
       const applier = new Applier(db, new Map(opts.tables.map((t) => [tableKey(t.source), t])), {
         ...DEFAULT_APPLIER_LIMITS,
-        ...opts.limits,
         appliedUpTo: start,
         origin: opts.origin,
         onCommitted: acknowledge,
