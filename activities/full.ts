@@ -1,75 +1,199 @@
 import { Context } from '@temporalio/activity';
+import type { Client } from 'pg';
 import type { SelectedTable } from '../src/catalog/names';
 import { connect, withClient } from '../src/conn/connect';
-import { copyAllTables, type TableProgress } from '../src/snapshot/full-sync';
+import { logger } from '../src/log';
+import { copyChunks, initialProgress, type TableProgress } from '../src/snapshot/full-sync';
+import { planTables, readColumns, type TablePlan } from '../src/snapshot/plan';
+import { overallReport, tableReport } from '../src/snapshot/progress-report';
 import {
-  createSlotWithSnapshot, dropOriginIfExists, dropSlotIfExists, ensurePublication,
+  ensureProgressStore, loadDoneChunks, loadFullSync, recordResume, saveNewFullSync, type DoneChunk,
+} from '../src/snapshot/progress-store';
+import type { Throttle } from '../src/spec/schema';
+import {
+  createSlotWithSnapshot, dropOriginIfExists, dropSlotIfExists, ensurePublication, slotExists,
 } from '../src/stream/replication-objects';
-import { progressReporter, taskContext, type TaskInput } from './context';
+import { RateLimiter, type RateLimits } from '../src/util/rate-limiter';
+import { qualified } from '../src/util/sql';
+import type { TableProgressReport } from '../workflows/status';
+import { progressReporter, taskContext, type TaskContext, type TaskInput } from './context';
+import { watchThrottle } from './throttle-watch';
 
 export interface FullSyncInput extends TaskInput {
   tables: SelectedTable[];
   /** Create the slot at the copy's snapshot, so incremental sync starts exactly where the copy ends. */
   withSlot: boolean;
-  concurrency?: number;
 }
 
 export interface FullSyncResult {
   consistentPoint: string | null;
-  tables: TableProgress[];
+  /** Set when some chunks were copied from a later snapshot than the slot's: the stream's catch-up end. */
+  catchUpUntil: string | null;
+  resumedAttempts: number;
+  tables: TableProgressReport[];
+}
+
+/** A row-by-row reader fetches this many rows per query; `sourceQps` is counted in such fetches. */
+export const ROWS_PER_SOURCE_QUERY = 1000;
+
+/** The full-sync limits as one token bucket: sourceQps caps rows too (see ROWS_PER_SOURCE_QPS). */
+export function fullSyncLimits(throttle: Throttle): RateLimits {
+  const f = throttle.full ?? {};
+  const rowCaps = [f.rps, f.sourceQps === undefined ? undefined : f.sourceQps * ROWS_PER_SOURCE_QUERY].filter((v): v is number => v !== undefined);
+  return { perSecond: rowCaps.length ? Math.min(...rowCaps) : undefined, bytesPerSecond: f.mbps === undefined ? undefined : f.mbps * 1e6 };
+}
+
+interface Snapshot {
+  name: string;
+  /** Keeps the snapshot alive: it must stay open and idle until every copy session has imported it. */
+  holder: Client;
+  consistentPoint: string | null;
+}
+
+/** A plain exported snapshot (no slot) and an LSN at or after every commit it sees. */
+async function exportSnapshot(ctx: TaskContext): Promise<Snapshot & { lsn: string }> {
+  const db = await connect(ctx.source);
+  await db.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  const { rows } = await db.query(`SELECT pg_export_snapshot() AS s, pg_current_wal_insert_lsn()::text AS lsn`);
+  return { name: rows[0].s, holder: db, consistentPoint: null, lsn: rows[0].lsn };
+}
+
+async function planInSnapshot(ctx: TaskContext, input: FullSyncInput, snapshotName: string, destination: Client): Promise<TablePlan[]> {
+  const targets = await readColumns(destination, input.tables.map((t) => qualified(t.target)));
+  const destinationColumns = new Map(input.tables.map((t) => [`${t.source.schema}.${t.source.name}`, targets.get(qualified(t.target))!]));
+  return withClient(ctx.source, async (src) => {
+    await src.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    await src.query(`SET TRANSACTION SNAPSHOT '${snapshotName}'`);
+    const major = async (db: Client): Promise<number> => Math.floor(Number((await db.query('SHOW server_version_num')).rows[0].server_version_num) / 10000);
+    const sameMajorVersion = (await major(src)) === (await major(destination));
+    const full = input.spec.full;
+    const plans = await planTables(src, input.tables, { chunkRows: full.chunkRows, chunkBytes: full.chunkMB * 1024 * 1024, destinationColumns, sameMajorVersion });
+    await src.query('COMMIT');
+    return plans;
+  });
 }
 
 /**
- * The consistent cut. The slot is created with an exported snapshot and every copy session imports it:
- * each row is then either in the copy (committed before the slot's consistent point) or in the stream
- * (committed after it), never both, never neither. A retried attempt drops the slot and the origin and
- * starts over from empty tables, so the cut stays exact.
+ * Starts over: a new slot whose exported snapshot every copy session imports — each row is then either
+ * in the copy (committed before the slot's consistent point) or in the stream (after it). Destination
+ * tables are emptied first when they are the task's own (conflictingTables = precheck).
+ */
+async function startFresh(ctx: TaskContext, input: FullSyncInput, runId: string, destination: Client): Promise<{ snapshot: Snapshot; plans: TablePlan[] }> {
+  let snapshot: Snapshot;
+  if (input.withSlot) {
+    await withClient(ctx.source, async (db) => {
+      await ensurePublication(db, ctx.publication, input.tables);
+      await dropSlotIfExists(db, ctx.slot);
+    });
+    await dropOriginIfExists(destination, ctx.origin);
+    const created = await createSlotWithSnapshot(ctx.source, ctx.slot);
+    snapshot = { name: created.snapshotName, holder: created.connection, consistentPoint: created.consistentPoint };
+  } else {
+    snapshot = await exportSnapshot(ctx);
+  }
+  try {
+    if (input.spec.conflictingTables === 'precheck' && input.tables.length) {
+      await destination.query(`TRUNCATE ${input.tables.map((t) => qualified(t.target)).join(', ')}`);
+    }
+    const plans = await planInSnapshot(ctx, input, snapshot.name, destination);
+    await saveNewFullSync(destination, { taskId: input.taskId, runId }, input.withSlot ? ctx.slot : null, snapshot.consistentPoint, plans);
+    return { snapshot, plans };
+  } catch (err) {
+    await snapshot.holder.end().catch(() => undefined);
+    throw err;
+  }
+}
+
+/**
+ * Full sync, resumable. Progress is recorded per chunk on the destination, atomically with the chunk's
+ * data. A retried attempt of the same run keeps the slot and the finished chunks, and copies the rest from
+ * a NEW snapshot (the first one died with its session); the stream then replays from the slot's consistent
+ * point idempotently until it passes that snapshot (catchUpUntil). docs/full-sync.md explains why this
+ * converges.
  */
 export async function fullSync(input: FullSyncInput): Promise<FullSyncResult> {
   const ctx = taskContext(input);
-  const report = progressReporter(5_000);
-  const progress = new Map<string, TableProgress>();
-  const changed = new Set<string>();
-  const heartbeat = setInterval(() => Context.current().heartbeat({ tables: [...progress.values()] }), 5_000);
-  let holder: { end(): Promise<void> } | undefined;
+  const activity = Context.current();
+  const runId = activity.info.workflowExecution?.runId ?? input.taskId;
+  const destination = await connect(ctx.destination);
+  let snapshot: Snapshot | undefined;
+  let stopWatching = (): void => undefined;
+  const heartbeat = setInterval(() => activity.heartbeat(), 5_000);
   try {
-    let snapshotName: string;
-    let consistentPoint: string | null = null;
-    if (input.withSlot) {
-      await withClient(ctx.source, async (db) => {
-        await ensurePublication(db, ctx.publication, input.tables);
-        await dropSlotIfExists(db, ctx.slot);
-      });
-      await withClient(ctx.destination, (db) => dropOriginIfExists(db, ctx.origin));
-      const created = await createSlotWithSnapshot(ctx.source, ctx.slot);
-      holder = created.connection;
-      snapshotName = created.snapshotName;
-      consistentPoint = created.consistentPoint;
+    await ensureProgressStore(destination);
+    const stored = await loadFullSync(destination, input.taskId);
+    const slotAlive = !input.withSlot || (stored?.slot === ctx.slot && (await withClient(ctx.source, (db) => slotExists(db, ctx.slot))));
+    let plans: TablePlan[];
+    let done: DoneChunk[] = [];
+    let consistentPoint: string | null;
+    let catchUpUntil: string | null = null;
+    let resumedAttempts = 0;
+    if (stored && stored.runId === runId && slotAlive) {
+      const fresh = await exportSnapshot(ctx);
+      snapshot = fresh;
+      const resumed = await recordResume(destination, input.taskId, fresh.lsn);
+      plans = resumed.plan;
+      done = await loadDoneChunks(destination, input.taskId);
+      consistentPoint = resumed.consistentPoint;
+      catchUpUntil = input.withSlot ? resumed.catchUpUntil : null;
+      resumedAttempts = resumed.attempts - 1;
+      logger.info({ task: input.taskId, chunksDone: done.length, catchUpUntil }, 'full sync resumes from recorded chunks with a new snapshot');
     } else {
-      const db = await connect(ctx.source);
-      holder = db;
-      await db.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      snapshotName = (await db.query('SELECT pg_export_snapshot() AS s')).rows[0].s;
+      const started = await startFresh(ctx, input, runId, destination);
+      snapshot = started.snapshot;
+      plans = started.plans;
+      consistentPoint = started.snapshot.consistentPoint;
     }
-    const tables = await copyAllTables({
-      tables: input.tables,
+
+    const limiter = new RateLimiter(fullSyncLimits(input.spec.throttle ?? {}));
+    stopWatching = watchThrottle((t) => limiter.setLimits(fullSyncLimits(t)));
+    const report = progressReporter(5_000);
+    const byKey = new Map(plans.map((p) => [p.key, p]));
+    const before = initialProgress(plans, done);
+    const rowsBefore = [...before.values()].reduce((n, t) => n + t.rows, 0);
+    const bytesBefore = [...before.values()].reduce((n, t) => n + t.bytes, 0);
+    const attemptStartedAt = Date.now();
+    const reported = new Map<string, string>();
+    let lastReport = 0;
+    const publish = (progress: Map<string, TableProgress>, force = false): void => {
+      const now = Date.now();
+      if (!force && now - lastReport < 5_000) return;
+      lastReport = now;
+      const overall = overallReport({ progress, plans, attemptStartedAt, rowsBeforeAttempt: rowsBefore, bytesBeforeAttempt: bytesBefore, resumedAttempts, now });
+      // Each signal is a history event: carry only tables whose numbers moved since the last one.
+      const tables: TableProgressReport[] = [];
+      for (const p of progress.values()) {
+        const r = tableReport(p, byKey.get(p.table)!, now);
+        const fingerprint = `${r.rows}/${r.bytes}/${r.chunksDone}`;
+        if (reported.get(p.table) === fingerprint) continue;
+        reported.set(p.table, fingerprint);
+        tables.push(r);
+      }
+      report({ kind: 'full', tables, overall }, true);
+    };
+    publish(before, true);
+    const progress = await copyChunks({
+      taskId: input.taskId,
+      attempt: activity.info.attempt,
+      plans,
+      done,
       source: ctx.source,
       destination: ctx.destination,
-      snapshotName,
-      concurrency: input.concurrency ?? 4,
-      truncateFirst: input.spec.conflictingTables === 'precheck',
-      onProgress: (p) => {
-        progress.set(p.table, { ...p });
-        changed.add(p.table);
-        // Each signal is a history event: send only the tables that moved, at most every 5 s (a signal
-        // per finished table carrying every table made history grow with the square of the table count,
-        // and a 1 300-table task hit Temporal's history size limit).
-        if (report({ kind: 'full', tables: [...changed].map((t) => progress.get(t)!) })) changed.clear();
-      },
+      snapshotName: snapshot.name,
+      concurrency: input.spec.full.concurrency,
+      keepExisting: input.spec.conflictingTables === 'ignore',
+      limiter,
+      onProgress: publish,
+      signal: activity.cancellationSignal,
     });
-    return { consistentPoint, tables };
+    if (activity.cancellationSignal.aborted) await activity.cancelled; // stopped early: not a finished copy
+    publish(progress, true);
+    const now = Date.now();
+    return { consistentPoint, catchUpUntil, resumedAttempts, tables: plans.map((p) => tableReport(progress.get(p.key)!, p, now)) };
   } finally {
     clearInterval(heartbeat);
-    await holder?.end().catch(() => undefined);
+    stopWatching();
+    await snapshot?.holder.end().catch(() => undefined);
+    await destination.end().catch(() => undefined);
   }
 }

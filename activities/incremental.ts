@@ -10,6 +10,8 @@ import { progressReporter, taskContext, type TaskInput } from './context';
 
 export interface IncrementalInput extends TaskInput {
   tables: SelectedTable[];
+  /** From a resumed full sync: replay idempotently up to this LSN (see docs/full-sync.md). */
+  catchUpUntil?: string | null;
 }
 
 const HEARTBEAT_MS = 3_000;
@@ -42,7 +44,7 @@ export async function incrementalSync(input: IncrementalInput): Promise<void> {
   const limiter = new RateLimiter(limitsOf(input.spec.throttle?.incremental));
   const stopWatching = watchThrottle((t) => limiter.setLimits(limitsOf(t.incremental)));
   const stream = new IncrementalStream({
-    ...ctx, taskId: input.taskId, tables: input.tables, signal: abort.signal, maxChangeBytes: workerMaxChangeBytes(),
+    ...ctx, taskId: input.taskId, tables: input.tables, catchUpUntil: input.catchUpUntil, signal: abort.signal, maxChangeBytes: workerMaxChangeBytes(),
     beforeChange: (bytes) => (limiter.limited ? limiter.take(1, bytes) : undefined),
   });
   const report = progressReporter(10_000);
@@ -63,7 +65,7 @@ export async function incrementalSync(input: IncrementalInput): Promise<void> {
       stats: {
         sourceLsn: s.sourceLsn, appliedLsn: s.appliedLsn, receivedLsn: s.receivedLsn, confirmedLsn: s.confirmedLsn,
         retainedWalBytes: s.retainedWalBytes, retainedWalWarning, transactions: s.transactions, batches: s.batches,
-        rows: s.rows, bytes: s.bytes, missingRows: s.missingRows, replayedBatches: s.replayedBatches,
+        rows: s.rows, bytes: s.bytes, missingRows: s.missingRows, catchUpMissingRows: s.catchUpMissingRows, replayedBatches: s.replayedBatches,
         lagSeconds: s.lagSeconds, rowsPerSecond, bytesPerSecond, reportedAt: new Date(now).toISOString(),
       },
     });

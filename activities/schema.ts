@@ -1,22 +1,24 @@
 import type { SelectedTable } from '../src/catalog/names';
 import { withClient } from '../src/conn/connect';
-import { applyStatements, planSchema, syncSequenceValues } from '../src/schema/sync';
+import { applyGroupsInParallel, applyStatements, planSchema, syncSequenceValues } from '../src/schema/sync';
 import { logger } from '../src/log';
 import { taskContext, type TaskInput } from './context';
 
 export interface SchemaInput extends TaskInput {
   tables: SelectedTable[];
+  /** PK/UNIQUE are created by finishSchema, after the data (the tables are new and the copy fills them). */
+  deferKeys?: boolean;
 }
 
-/** Creates types, sequences and tables (with PK/UNIQUE/CHECK) on the destination. */
+/** Creates types, sequences and tables (with CHECK, and PK/UNIQUE unless deferred) on the destination. */
 export async function createSchema(input: SchemaInput): Promise<{ statements: number }> {
   const ctx = taskContext(input);
-  const plan = await withClient(ctx.source, (src) => planSchema(src, input.spec, input.tables));
+  const plan = await withClient(ctx.source, (src) => planSchema(src, input.spec, input.tables, input.deferKeys));
   await withClient(ctx.destination, (dst) => applyStatements(dst, plan.beforeData));
   return { statements: plan.beforeData.length };
 }
 
-/** After the data: secondary indexes, foreign keys and sequence positions. */
+/** After the data: deferred keys and secondary indexes (tables in parallel), foreign keys, sequence positions. */
 export async function finishSchema(input: SchemaInput & { createObjects: boolean }): Promise<{ statements: number; sequences: number; skippedForeignKeys: string[] }> {
   const ctx = taskContext(input);
   return withClient(ctx.source, (src) =>
@@ -24,9 +26,10 @@ export async function finishSchema(input: SchemaInput & { createObjects: boolean
       let statements = 0;
       let skippedForeignKeys: string[] = [];
       if (input.createObjects) {
-        const plan = await planSchema(src, input.spec, input.tables);
-        await applyStatements(dst, plan.afterData);
-        statements = plan.afterData.length;
+        const plan = await planSchema(src, input.spec, input.tables, input.deferKeys);
+        await applyGroupsInParallel(ctx.destination, plan.afterData, input.spec.full.concurrency);
+        await applyStatements(dst, plan.foreignKeys);
+        statements = plan.afterData.flat().length + plan.foreignKeys.length;
         skippedForeignKeys = plan.skippedForeignKeys;
         if (skippedForeignKeys.length) logger.warn({ skippedForeignKeys }, 'foreign keys to unselected tables were not created');
       }

@@ -9,7 +9,49 @@ export interface TableStatus {
   target: string;
   state: 'pending' | 'copying' | 'copied';
   rowsCopied: number;
+  /** Bytes of COPY data read from the source (text or binary format). */
   bytesCopied: number;
+  /** From the source's statistics (pg_class.reltuples, or a sample when never analyzed); null: not planned yet. */
+  estimatedRows?: number | null;
+  /** The table's on-disk size on the source incl. TOAST (pg_table_size): a scale, not a COPY byte count. */
+  estimatedBytes?: number | null;
+  chunks?: number;
+  chunksDone?: number;
+  rowsPerSecond?: number;
+  /** Seconds left at the current rate; null when it cannot be estimated yet. */
+  etaSeconds?: number | null;
+}
+
+/** The whole full sync at a glance. */
+export interface FullSyncStatus {
+  tables: number;
+  tablesDone: number;
+  chunks: number;
+  chunksDone: number;
+  rowsCopied: number;
+  bytesCopied: number;
+  estimatedRows: number;
+  rowsPerSecond: number;
+  bytesPerSecond: number;
+  etaSeconds: number | null;
+  /** Attempts that resumed from recorded chunk progress instead of starting over (worker died, etc.). */
+  resumedAttempts: number;
+  /** Binary COPY tables / text COPY tables. */
+  binaryTables: number;
+  reportedAt: string;
+}
+
+export interface TableProgressReport {
+  table: string;
+  rows: number;
+  bytes: number;
+  done: boolean;
+  estimatedRows: number | null;
+  estimatedBytes: number | null;
+  chunks: number;
+  chunksDone: number;
+  rowsPerSecond: number;
+  etaSeconds: number | null;
 }
 
 export interface IncrementalStatus {
@@ -26,6 +68,8 @@ export interface IncrementalStatus {
   rows: number;
   bytes: number;
   missingRows: number;
+  /** Rows missing while replaying the catch-up window of a resumed full sync: expected, not a divergence. */
+  catchUpMissingRows?: number;
   replayedBatches: number;
   lagSeconds: number;
   rowsPerSecond: number;
@@ -34,7 +78,7 @@ export interface IncrementalStatus {
 }
 
 export type ProgressReport =
-  | { kind: 'full'; tables: { table: string; rows: number; bytes: number; done: boolean }[] }
+  | { kind: 'full'; tables: TableProgressReport[]; overall?: FullSyncStatus }
   | { kind: 'incremental'; stats: IncrementalStatus };
 
 export interface TaskStatus {
@@ -50,6 +94,8 @@ export interface TaskStatus {
   tables: TableStatus[];
   precheck: PrecheckReport | null;
   consistentPoint: string | null;
+  /** Progress of the full sync (null before it starts). */
+  full?: FullSyncStatus | null;
   incremental: IncrementalStatus | null;
   lastError: string | null;
   /** The limits in force now (spec, then the latest valid `throttle` signal); `{}` is unlimited. */

@@ -11,7 +11,7 @@ import { parseTaskSpec, SpecError, endpointLabel } from '../src/spec/validate';
 import { parseThrottle, type TaskSpec } from '../src/spec/schema';
 import { publicationName, slotName, taskIdFromWorkflowId } from '../src/spec/task-id';
 import { pauseSignal, progressSignal, releaseSignal, resumeSignal, statusQuery, throttleSignal } from './messages';
-import type { Phase, TaskStatus } from './status';
+import type { Phase, TableProgressReport, TaskStatus } from './status';
 
 export interface SyncTaskResult {
   phase: Phase;
@@ -35,7 +35,8 @@ function activitiesFor(spec: TaskSpec) {
   const retry: RetryPolicy = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '60s', nonRetryableErrorTypes: ['InvalidSpec', 'PrecheckFailed'] };
   const windowMs = spec.retry.connectionMinutes * 60_000;
   const short = proxyActivities<typeof activities>({ startToCloseTimeout: '10m', scheduleToCloseTimeout: windowMs, retry });
-  const copy = proxyActivities<typeof activities>({ startToCloseTimeout: '7d', heartbeatTimeout: '60s', retry });
+  // The copy heartbeats every 5 s; a dead worker's copy is resumed elsewhere after 20 s of silence.
+  const copy = proxyActivities<typeof activities>({ startToCloseTimeout: '7d', heartbeatTimeout: '20s', retry });
   const stream = proxyActivities<typeof activities>({
     startToCloseTimeout: '3650d',
     heartbeatTimeout: '15s',
@@ -60,7 +61,7 @@ export async function syncTask(input: unknown): Promise<SyncTaskResult> {
     name: spec.name, taskId, phase: 'precheck', paused: false,
     source: endpointLabel(spec.source.url), destination: endpointLabel(spec.destination.url),
     slot: slotName(taskId), publication: publicationName(taskId), syncTypes: spec.syncTypes,
-    tables: [], precheck: null, consistentPoint: null, incremental: null, lastError: null,
+    tables: [], precheck: null, consistentPoint: null, full: null, incremental: null, lastError: null,
     throttle: spec.throttle ?? {}, phaseChanges: [],
   };
   const enter = (phase: Phase): void => {
@@ -86,13 +87,25 @@ export async function syncTask(input: unknown): Promise<SyncTaskResult> {
       status.incremental = report.stats;
       return;
     }
-    for (const t of report.tables) {
-      const row = status.tables.find((s) => s.source === t.table);
-      if (row) Object.assign(row, { rowsCopied: t.rows, bytesCopied: t.bytes, state: t.done ? 'copied' : 'copying' });
-    }
+    applyTableReports(report.tables);
+    if (report.overall) status.full = report.overall;
   });
 
+  const applyTableReports = (reports: TableProgressReport[]): void => {
+    const index = new Map(status.tables.map((row) => [row.source, row]));
+    for (const t of reports) {
+      const row = index.get(t.table);
+      if (!row) continue;
+      Object.assign(row, {
+        rowsCopied: t.rows, bytesCopied: t.bytes, state: t.done ? 'copied' : t.rows > 0 || t.chunksDone > 0 ? 'copying' : 'pending',
+        estimatedRows: t.estimatedRows, estimatedBytes: t.estimatedBytes, chunks: t.chunks, chunksDone: t.chunksDone,
+        rowsPerSecond: t.rowsPerSecond, etaSeconds: t.etaSeconds,
+      });
+    }
+  };
+
   let tables: SelectedTable[] = [];
+  let catchUpUntil: string | null = null;
   let touchedSource = false; // a blocked precheck creates nothing, so it has nothing to clean up
 
   const streamUntilReleased = async (): Promise<void> => {
@@ -104,7 +117,7 @@ export async function syncTask(input: unknown): Promise<SyncTaskResult> {
       }
       enter('incremental');
       const scope = new CancellationScope();
-      const running = scope.run(() => stream.incrementalSync({ ...task, tables }));
+      const running = scope.run(() => stream.incrementalSync({ ...task, tables, catchUpUntil }));
       running.catch(() => undefined);
       await Promise.race([running, condition(() => status.paused || releaseRequested)]);
       scope.cancel();
@@ -124,20 +137,20 @@ export async function syncTask(input: unknown): Promise<SyncTaskResult> {
       source: `${t.source.schema}.${t.source.name}`, target: `${t.target.schema}.${t.target.name}`,
       state: 'pending', rowsCopied: 0, bytesCopied: 0,
     }));
+    // Our own empty tables get their keys after the data (building once beats maintaining row by row).
+    const deferKeys = wants('schema') && wants('full') && spec.conflictingTables === 'precheck';
     if (wants('schema')) {
       enter('schema');
-      await short.createSchema({ ...task, tables });
+      await short.createSchema({ ...task, tables, deferKeys });
     }
     touchedSource = true;
     if (wants('full')) {
       enter('full');
       const copied = await copy.fullSync({ ...task, tables, withSlot: wants('incremental') });
       status.consistentPoint = copied.consistentPoint;
-      for (const t of copied.tables) {
-        const row = status.tables.find((s) => s.source === t.table);
-        if (row) Object.assign(row, { rowsCopied: t.rows, bytesCopied: t.bytes, state: 'copied' });
-      }
-      await short.finishSchema({ ...task, tables, createObjects: wants('schema') });
+      catchUpUntil = copied.catchUpUntil;
+      applyTableReports(copied.tables);
+      await short.finishSchema({ ...task, tables, createObjects: wants('schema'), deferKeys });
     } else if (wants('schema')) {
       await short.finishSchema({ ...task, tables, createObjects: true });
     }

@@ -18,7 +18,7 @@ import { formatLsn, parseLsn, type Lsn } from '../util/lsn';
 import { literal } from '../util/sql';
 import { ChangeBuffer, type LoggedChange, type RelationTarget, type TableEffect } from './change-buffer';
 import { loadRelationTarget } from './relation-target';
-import { multiDelete, multiInsert, multiUpdate, setColumnsOf, signatureColumns } from './set-statements';
+import { deleteKeyTakenByMove, multiDelete, multiInsert, multiUpdate, setColumnsOf, signatureColumns } from './set-statements';
 import { truncateStatement, type Row, type Statement } from './statements';
 
 const MAX_QUEUED_JOBS = 3;
@@ -37,6 +37,12 @@ export interface ApplierOptions {
   origin: string;
   /** A queued write failed: the stream must stop now, not when the next message happens to arrive. */
   onFailure?: (err: unknown) => void;
+  /**
+   * Set after a resumed full sync: some rows were copied from a snapshot later than the slot's start, so
+   * transactions committed up to here may already be in the destination and are replayed idempotently
+   * (docs/full-sync.md): missing rows are expected, and a key change may find its new key taken.
+   */
+  catchUpUntil?: Lsn | null;
 }
 
 export const DEFAULT_APPLIER_LIMITS = {
@@ -53,6 +59,8 @@ export interface ApplierStats {
   bytes: number;
   skippedTransactions: number;
   missingRows: number;
+  /** Rows missing while replaying the catch-up window of a resumed full sync (expected, not a divergence). */
+  catchUpMissingRows: number;
   /** Batches written change by change because their set-wise form broke a unique constraint. */
   replayedBatches: number;
   batches: number;
@@ -64,6 +72,8 @@ const isConstraintViolation = (err: unknown): boolean => /^23/.test((err as Data
 export class Applier {
   private inSourceTxn = false;
   private skipping = false;
+  /** The current source transaction lies in the catch-up window (ApplierOptions.catchUpUntil). */
+  private catchingUp = false;
   /** The current source transaction changed a selected table (heartbeats and others' txns do not count). */
   private txnChanged = false;
   /** A BEGIN has been queued and its COMMIT not yet: later writes join that destination transaction. */
@@ -87,7 +97,7 @@ export class Applier {
   private durableLsn: Lsn | null;
   private readonly preparedNames = new Map<string, string>();
   readonly stats: ApplierStats = {
-    appliedLsn: null, transactions: 0, rows: 0, bytes: 0, skippedTransactions: 0, missingRows: 0, replayedBatches: 0, batches: 0,
+    appliedLsn: null, transactions: 0, rows: 0, bytes: 0, skippedTransactions: 0, missingRows: 0, catchUpMissingRows: 0, replayedBatches: 0, batches: 0,
   };
 
   constructor(
@@ -159,6 +169,7 @@ export class Applier {
     const finalLsn = parseLsn(msg.commitLsn ?? '0/0');
     // Progress is a commit *end* LSN; a transaction whose commit record starts before it is already applied.
     this.skipping = this.opts.appliedUpTo !== null && finalLsn < this.opts.appliedUpTo;
+    this.catchingUp = this.opts.catchUpUntil != null && finalLsn <= this.opts.catchUpUntil;
     if (!this.skipping && this.oldestUnappliedMs === null) this.oldestUnappliedMs = Number(msg.commitTime as bigint) / 1000;
   }
 
@@ -217,6 +228,7 @@ export class Applier {
       if (!keyRow) return;
       change = msg.tag === 'update' ? { op: 'update', rel, keyRow, row: msg.new as Row } : { op: 'delete', rel, keyRow };
     }
+    if (this.catchingUp) this.buffer.catchUp = true;
     // Not mergeable (a key change, or an anomaly only an ordered replay gets right): write it alone.
     if (!this.buffer.add(change, bytes)) return this.submitAlone(change);
     if (this.buffer.size >= this.opts.maxBufferChanges || this.buffer.bytes >= this.opts.maxBufferBytes) return this.submitBuffer();
@@ -225,7 +237,8 @@ export class Applier {
   private async submitAlone(change: LoggedChange): Promise<void> {
     await this.submitBuffer();
     await this.backpressure();
-    this.enqueueInDestTxn(() => this.writeOne(change));
+    const catchUp = this.catchingUp;
+    this.enqueueInDestTxn(() => this.writeOne(change, catchUp));
   }
 
   private async truncate(msg: Pgoutput.MessageTruncate): Promise<void> {
@@ -361,49 +374,54 @@ export class Applier {
 
   private async write(buf: ChangeBuffer): Promise<void> {
     if (buf.size === 0) return;
-    if (buf.size === 1) return this.writeOne(buf.log[0]!);
+    if (buf.size === 1) return this.writeOne(buf.log[0]!, buf.catchUp);
     // Only tables with unique constraints besides the key can reject a set-wise write that the ordered
     // changes would pass; protect just those batches with a savepoint (each one is a subtransaction).
     const effects = buf.effects();
-    if (!effects.some((e) => e.rel.hasOtherUniques)) return this.writeEffects(effects);
+    if (!effects.some((e) => e.rel.hasOtherUniques)) return this.writeEffects(effects, buf.catchUp);
     await this.db.query('SAVEPOINT pgdts_batch');
     try {
-      await this.writeEffects(effects);
+      await this.writeEffects(effects, buf.catchUp);
     } catch (err) {
       if (!isConstraintViolation(err)) throw err;
       await this.db.query('ROLLBACK TO SAVEPOINT pgdts_batch');
       this.stats.replayedBatches++;
       logger.info({ changes: buf.size, reason: (err as Error).message }, 'batch replayed change by change');
-      for (const c of buf.log) await this.writeOne(c);
+      for (const c of buf.log) await this.writeOne(c, buf.catchUp);
     }
     await this.db.query('RELEASE SAVEPOINT pgdts_batch');
   }
 
-  private async writeEffects(effects: TableEffect[]): Promise<void> {
+  private async writeEffects(effects: TableEffect[], catchUp: boolean): Promise<void> {
     for (const e of effects) {
-      if (e.deletes.length) this.countMissing(e.rel, e.deletes.length, await this.run(multiDelete(e.rel, e.deletes)));
+      if (e.deletes.length) this.countMissing(e.rel, e.deletes.length, await this.run(multiDelete(e.rel, e.deletes)), catchUp);
       for (const [columns, group] of groupBy(e.updates, (u) => setColumnsOf(e.rel, u.keyRow, u.row))) {
-        if (columns.length) this.countMissing(e.rel, group.length, await this.run(multiUpdate(e.rel, columns, group)));
+        if (columns.length) this.countMissing(e.rel, group.length, await this.run(multiUpdate(e.rel, columns, group)), catchUp);
       }
       for (const [columns, rows] of groupBy(e.inserts, (r) => signatureColumns(r))) await this.run(multiInsert(e.rel, columns, rows));
     }
   }
 
-  private async writeOne(c: LoggedChange): Promise<void> {
+  private async writeOne(c: LoggedChange, catchUp: boolean): Promise<void> {
     if (c.op === 'insert') {
       await this.run(multiInsert(c.rel, signatureColumns(c.row), [c.row]));
       return;
     }
     if (c.op === 'delete') {
-      this.countMissing(c.rel, 1, await this.run(multiDelete(c.rel, [c.keyRow])));
+      this.countMissing(c.rel, 1, await this.run(multiDelete(c.rel, [c.keyRow])), catchUp);
       return;
     }
+    if (catchUp) await this.run(deleteKeyTakenByMove(c.rel, c.keyRow, c.row));
     const columns = setColumnsOf(c.rel, c.keyRow, c.row);
-    if (columns.length) this.countMissing(c.rel, 1, await this.run(multiUpdate(c.rel, columns, [c])));
+    if (columns.length) this.countMissing(c.rel, 1, await this.run(multiUpdate(c.rel, columns, [c])), catchUp);
   }
 
-  private countMissing(rel: RelationTarget, expected: number, affected: number): void {
+  private countMissing(rel: RelationTarget, expected: number, affected: number, catchUp: boolean): void {
     if (affected >= expected) return;
+    if (catchUp) {
+      this.stats.catchUpMissingRows += expected - affected;
+      return;
+    }
     this.stats.missingRows += expected - affected;
     logger.warn({ table: rel.key, missing: expected - affected }, 'rows to change are missing on the destination');
   }

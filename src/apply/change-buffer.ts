@@ -83,6 +83,8 @@ export class ChangeBuffer {
   private readonly tables = new Map<RelationTarget, Map<string, RowState>>();
   readonly log: LoggedChange[] = [];
   bytes = 0;
+  /** Holds changes from the catch-up window of a resumed full sync (ApplierOptions.catchUpUntil). */
+  catchUp = false;
 
   get size(): number {
     return this.log.length;

@@ -84,3 +84,19 @@ export function multiDelete(rel: RelationTarget, keyRows: Row[]): Statement {
     values: arrays(rel.keyColumns, keyRows),
   };
 }
+
+/**
+ * Catch-up after a resumed full sync only (docs/full-sync.md): a key change is being replayed onto a
+ * destination where the NEW key already exists, because its range was copied from a later snapshot that
+ * already had the change. Removes that later copy — only when the row under the old key is there to be
+ * moved — so the ordered UPDATE that follows moves the old row exactly as the source did.
+ */
+export function deleteKeyTakenByMove(rel: RelationTarget, keyRow: Row, row: Row): Statement {
+  const n = rel.keyColumns.length;
+  const match = (alias: string, offset: number): string =>
+    rel.keyColumns.map((c, i) => `${alias}.${ident(c)} = $${offset + i + 1}::text::${columnType(rel, c)}`).join(' AND ');
+  return {
+    text: `DELETE FROM ${qualified(rel.target)} AS t WHERE ${match('t', 0)} AND EXISTS (SELECT 1 FROM ${qualified(rel.target)} AS o WHERE ${match('o', n)})`,
+    values: [...rel.keyColumns.map((c) => (row[c] === undefined ? keyRow[c] : row[c]) ?? null), ...rel.keyColumns.map((c) => keyRow[c] ?? null)],
+  };
+}

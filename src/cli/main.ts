@@ -12,7 +12,7 @@ import { runWorker } from '../worker/run-worker';
 import { writeWorkflowBundle } from '../worker/workflow-bundle';
 import { pauseSignal, releaseSignal, resumeSignal, statusQuery, throttleSignal, WORKFLOW_TYPE } from '../../workflows/messages';
 import { withTemporal } from './client';
-import { formatStatus } from './format-status';
+import { statusOutput } from './format-status';
 import { runServer } from './server';
 import { limitValue, throttleFromFlags } from './throttle';
 
@@ -86,7 +86,7 @@ program
   .action(async (task: string, o) => {
     await withTemporal(async (client) => {
       const status = await client.workflow.getHandle(task).query(statusQuery);
-      console.log(o.json ? JSON.stringify(status, null, 2) : formatStatus(status));
+      console.log(statusOutput(status, o));
     });
   });
 

@@ -9,8 +9,13 @@ import type { UserTypeDef } from './user-types';
 export interface SchemaPlan {
   /** Schemas, types, sequences and tables with their PK/UNIQUE/CHECK: needed before data is copied. */
   beforeData: string[];
-  /** Secondary indexes and foreign keys: cheaper to build once the data is in. */
-  afterData: string[];
+  /**
+   * After the data, per table (groups are independent and run in parallel, each in order): deferred
+   * PK/UNIQUE constraints, then secondary indexes — cheaper to build once than to maintain row by row.
+   */
+  afterData: string[][];
+  /** Foreign keys: after every group, since they need the referenced keys. */
+  foreignKeys: string[];
   /** Foreign keys not created because the referenced table is not selected. */
   skippedForeignKeys: string[];
 }
@@ -36,6 +41,8 @@ export class DdlGenerator {
     private readonly tables: TableDef[],
     private readonly types: UserTypeDef[],
     tableRegclassText: Map<string, string>,
+    /** Create PK/UNIQUE after the data (tables that are the task's own and start empty). */
+    private readonly deferKeys = false,
   ) {
     for (const t of types) this.renames.push([t.sqlText, qualified(this.mapped(t.ref))]);
     for (const def of tables) {
@@ -88,10 +95,19 @@ export class DdlGenerator {
   private tableStatement(def: TableDef): string {
     const items = def.columns.map((c) => this.columnSql(c));
     for (const con of def.constraints) {
-      if (con.type === 'f') continue;
+      if (con.type === 'f' || (this.deferKeys && (con.type === 'p' || con.type === 'u'))) continue;
       items.push(`CONSTRAINT ${ident(con.name)} ${this.rewrite(con.definition)}`);
     }
     return `CREATE TABLE IF NOT EXISTS ${qualified(this.mapped(def.ref))} (\n  ${items.join(',\n  ')}\n)`;
+  }
+
+  /** ADD CONSTRAINT only if absent: a retried step must converge (a second PRIMARY KEY is an error). */
+  private keyStatement(def: TableDef, con: TableDef['constraints'][number]): string {
+    const table = qualified(this.mapped(def.ref));
+    return (
+      `DO $pgdts$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = ${literal(table)}::regclass AND conname = ${literal(con.name)}) ` +
+      `THEN ALTER TABLE ${table} ADD CONSTRAINT ${ident(con.name)} ${this.rewrite(con.definition)}; END IF; END $pgdts$`
+    );
   }
 
   private indexStatement(def: TableDef, index: { definition: string }): string {
@@ -131,18 +147,21 @@ export class DdlGenerator {
         beforeData.push(`ALTER SEQUENCE ${qualified(this.mapped(sequence.ref))} OWNED BY ${qualified(this.mapped(def.ref))}.${ident(column)}`);
       }
     }
-    const afterData: string[] = [];
+    const afterData: string[][] = [];
+    const foreignKeys: string[] = [];
     const skippedForeignKeys: string[] = [];
     for (const def of this.tables) {
-      afterData.push(...def.indexes.map((i) => this.indexStatement(def, i)));
+      const keys = this.deferKeys ? def.constraints.filter((c) => c.type === 'p' || c.type === 'u').map((c) => this.keyStatement(def, c)) : [];
+      const group = [...keys, ...def.indexes.map((i) => this.indexStatement(def, i))];
+      if (group.length) afterData.push(group);
     }
     for (const def of this.tables) {
       for (const con of def.constraints.filter((c) => c.type === 'f')) {
         const stmt = this.foreignKeyStatement(def, con);
-        if (stmt) afterData.push(stmt);
+        if (stmt) foreignKeys.push(stmt);
         else skippedForeignKeys.push(`${tableKey(def.ref)}.${con.name} -> ${tableKey(con.refTable!)}`);
       }
     }
-    return { beforeData, afterData, skippedForeignKeys };
+    return { beforeData, afterData, foreignKeys, skippedForeignKeys };
   }
 }

@@ -1,6 +1,7 @@
 // Schema sync: read the selected tables' definitions on the source, create them on the destination.
 // Each half runs in one destination transaction, so a failure leaves nothing half-created.
-import type { Client, ClientBase } from 'pg';
+import type { Client, ClientBase, ClientConfig } from 'pg';
+import { connect } from '../conn/connect';
 import type { TaskSpec } from '../spec/schema';
 import { tableKey, type SelectedTable } from '../catalog/names';
 import { readTableDef, type TableDef } from './introspect';
@@ -8,7 +9,7 @@ import { readUserTypes } from './user-types';
 import { DdlGenerator, type SchemaPlan } from './ddl';
 import { qualified } from '../util/sql';
 
-export async function planSchema(source: ClientBase, spec: TaskSpec, tables: SelectedTable[]): Promise<SchemaPlan> {
+export async function planSchema(source: ClientBase, spec: TaskSpec, tables: SelectedTable[], deferKeys = false): Promise<SchemaPlan> {
   const defs: TableDef[] = [];
   for (const t of tables) defs.push(await readTableDef(source, t.source));
   const typeOids = defs.flatMap((d) => d.columns.map((c) => c.typeOid));
@@ -19,7 +20,7 @@ export async function planSchema(source: ClientBase, spec: TaskSpec, tables: Sel
     regclass.set(tableKey(d.ref), rows[0].text);
   }
   await source.query('RESET search_path');
-  return new DdlGenerator(spec, defs, types, regclass).plan();
+  return new DdlGenerator(spec, defs, types, regclass, deferKeys).plan();
 }
 
 export async function applyStatements(destination: Client, statements: string[]): Promise<void> {
@@ -37,6 +38,30 @@ export async function applyStatements(destination: Client, statements: string[])
     await destination.query('ROLLBACK').catch(() => undefined);
     throw err;
   }
+}
+
+/** Index builds sort in memory up to this; the server default (64MB) spills big keys to disk. */
+const INDEX_BUILD_MEMORY = '256MB';
+
+/**
+ * Runs independent groups of statements on up to `concurrency` destination sessions, each group in its own
+ * transaction and in order. Index and key builds of different tables use different cores this way.
+ */
+export async function applyGroupsInParallel(destination: ClientConfig, groups: string[][], concurrency: number): Promise<void> {
+  const queue = [...groups];
+  const worker = async (): Promise<void> => {
+    const db = await connect(destination);
+    try {
+      await db.query(`SET maintenance_work_mem = '${INDEX_BUILD_MEMORY}'`);
+      for (let group = queue.shift(); group; group = queue.shift()) await applyStatements(db, group);
+    } finally {
+      await db.end().catch(() => undefined);
+    }
+  };
+  const failures = (await Promise.allSettled(Array.from({ length: Math.max(1, Math.min(concurrency, queue.length)) }, worker))).filter(
+    (r): r is PromiseRejectedResult => r.status === 'rejected',
+  );
+  if (failures.length) throw failures[0]!.reason;
 }
 
 /** Copies sequence positions (serial and identity), so the destination can take over writes. */

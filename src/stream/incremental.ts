@@ -75,6 +75,8 @@ export interface IncrementalOptions {
   signal: AbortSignal;
   maxChangeBytes?: number;
   heartbeatMs?: number;
+  /** Catch-up window after a resumed full sync (ApplierOptions.catchUpUntil), as an LSN string. */
+  catchUpUntil?: string | null;
   /** Awaited for every row change before it is applied: the throttle. */
   beforeChange?: (bytes: number) => Promise<void> | void;
 }
@@ -107,7 +109,7 @@ export class IncrementalStream {
     const stale = this.lastHeartbeatMs === null ? 0 : now - this.lastHeartbeatMs - 2 * hbInterval;
     const lagMs = Math.max(0, pending === null ? 0 : now - pending, stale);
     return {
-      ...(a?.stats ?? { appliedLsn: null, transactions: 0, rows: 0, bytes: 0, skippedTransactions: 0, missingRows: 0, replayedBatches: 0, batches: 0 }),
+      ...(a?.stats ?? { appliedLsn: null, transactions: 0, rows: 0, bytes: 0, skippedTransactions: 0, missingRows: 0, catchUpMissingRows: 0, replayedBatches: 0, batches: 0 }),
       sourceLsn: this.sample?.sourceLsn ?? null,
       receivedLsn: this.receivedLsn === null ? null : formatLsn(parseLsn(this.receivedLsn)),
       confirmedLsn: this.confirmedLsn === null ? null : formatLsn(this.confirmedLsn),
@@ -145,6 +147,7 @@ export class IncrementalStream {
       const applier = new Applier(db, new Map(opts.tables.map((t) => [tableKey(t.source), t])), {
         ...DEFAULT_APPLIER_LIMITS,
         appliedUpTo: start,
+        catchUpUntil: opts.catchUpUntil ? parseLsn(opts.catchUpUntil) : null,
         origin: opts.origin,
         onCommitted: acknowledge,
         onFailure: (err) => fail(err),

@@ -1,0 +1,194 @@
+// The copy plan: for every selected table, the columns to copy, the COPY format, size estimates and the
+// key ranges (chunks) it is split into. Made once per task, inside the consistent snapshot, and stored on
+// the destination (progress-store.ts): a resumed copy must use the very same ranges, because "chunk 3 is
+// done" only means something if chunk 3 still covers the same keys.
+//
+// Chunks are ranges of the table's key (PK, or the non-null unique index precheck accepted), never CTID
+// ranges: a key stays in its range whatever happens to the row, so after a crash the unfinished ranges
+// can be copied from a NEW snapshot and the stream's catch-up converges (docs/full-sync.md). A CTID range
+// loses rows that an update moved from an unfinished range into a finished one.
+import type { ClientBase } from 'pg';
+import { tableKey, type SelectedTable } from '../catalog/names';
+import { qualified } from '../util/sql';
+
+export interface KeyColumn {
+  name: string;
+  /** format_type() with search_path = '' (schema-qualified user types), to cast range bounds. */
+  type: string;
+}
+
+/** A key range [lo, hi): null bound = open. Values are the key columns' text forms. */
+export interface ChunkRange {
+  lo: string[] | null;
+  hi: string[] | null;
+}
+
+export interface TablePlan {
+  /** source "schema.name": the table's id in progress records and status. */
+  key: string;
+  table: SelectedTable;
+  columns: string[];
+  keyColumns: KeyColumn[];
+  binary: boolean;
+  estimatedRows: number;
+  estimatedBytes: number;
+  chunks: ChunkRange[];
+}
+
+export interface PlanOptions {
+  chunkRows: number;
+  chunkBytes: number;
+  /** Binary COPY is used only where the destination's column types are the source's (see binaryEligible). */
+  destinationColumns: Map<string, ColumnInfo[]>;
+  sameMajorVersion: boolean;
+}
+
+export interface ColumnInfo {
+  name: string;
+  typeOid: number;
+  type: string;
+  generated: boolean;
+}
+
+/** OIDs below this are built into PostgreSQL and identical in every cluster (FirstNormalObjectId). */
+const FIRST_USER_OID = 16384;
+/** Pages read by the boundary sample (TABLESAMPLE SYSTEM reads whole pages). */
+const SAMPLE_PAGES = 400;
+const BLOCK_SIZE = 8192;
+
+/** Columns of many tables in one round trip, in attnum order. `names` are qualified table names. */
+export async function readColumns(db: ClientBase, names: string[]): Promise<Map<string, ColumnInfo[]>> {
+  const { rows } = await db.query<{ ord: string; name: string; type_oid: number; type: string; generated: boolean }>(
+    `SELECT t.ord::text AS ord, a.attname AS name, a.atttypid::int AS type_oid,
+            format_type(a.atttypid, a.atttypmod) AS type, a.attgenerated <> '' AS generated
+       FROM unnest($1::text[]) WITH ORDINALITY AS t(name, ord)
+       JOIN pg_attribute a ON a.attrelid = t.name::regclass AND a.attnum > 0 AND NOT a.attisdropped
+      ORDER BY t.ord, a.attnum`,
+    [names],
+  );
+  const out = new Map<string, ColumnInfo[]>(names.map((n) => [n, []]));
+  for (const r of rows) out.get(names[Number(r.ord) - 1]!)!.push({ name: r.name, typeOid: r.type_oid, type: r.type, generated: r.generated });
+  return out;
+}
+
+/**
+ * Binary COPY is several times cheaper to produce and parse than text, but its wire format embeds type
+ * OIDs (arrays, records) and differs per type: use it only when every copied column is a built-in type
+ * (same OID in every cluster) that the destination column has too, between servers of one major version.
+ */
+export function binaryEligible(source: ColumnInfo[], destination: ColumnInfo[] | undefined, sameMajorVersion: boolean): boolean {
+  if (!sameMajorVersion || !destination) return false;
+  const dst = new Map(destination.map((c) => [c.name, c]));
+  return source
+    .filter((c) => !c.generated)
+    .every((c) => c.typeOid < FIRST_USER_OID && dst.get(c.name)?.typeOid === c.typeOid && !dst.get(c.name)?.generated);
+}
+
+async function readKeyColumns(db: ClientBase, names: string[]): Promise<Map<string, KeyColumn[]>> {
+  const { rows } = await db.query<{ ord: string; name: string; type: string }>(
+    `SELECT t.ord::text AS ord, a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type
+       FROM unnest($1::text[]) WITH ORDINALITY AS t(name, ord)
+       CROSS JOIN LATERAL (
+         SELECT i.indkey::int2[] AS cols, i.indnkeyatts FROM pg_index i
+          WHERE i.indrelid = t.name::regclass AND i.indisunique AND i.indisvalid AND i.indpred IS NULL AND i.indexprs IS NULL
+            AND NOT EXISTS (SELECT 1 FROM pg_attribute n WHERE n.attrelid = i.indrelid AND n.attnum = ANY (i.indkey) AND NOT n.attnotnull)
+          ORDER BY i.indisprimary DESC, i.indnkeyatts, i.indexrelid LIMIT 1) k
+       CROSS JOIN LATERAL unnest(k.cols) WITH ORDINALITY AS kc(attnum, pos)
+       JOIN pg_attribute a ON a.attrelid = t.name::regclass AND a.attnum = kc.attnum
+      WHERE kc.pos <= k.indnkeyatts
+      ORDER BY t.ord, kc.pos`,
+    [names],
+  );
+  const out = new Map<string, KeyColumn[]>(names.map((n) => [n, []]));
+  for (const r of rows) out.get(names[Number(r.ord) - 1]!)!.push({ name: r.name, type: r.type });
+  return out;
+}
+
+interface SizeInfo {
+  reltuples: number;
+  heapBytes: number;
+  totalBytes: number;
+}
+
+async function readSizes(db: ClientBase, names: string[]): Promise<Map<string, SizeInfo>> {
+  const { rows } = await db.query<{ ord: string; reltuples: number; heap: string; total: string }>(
+    `SELECT t.ord::text AS ord, c.reltuples::float8 AS reltuples, pg_relation_size(c.oid)::text AS heap, pg_table_size(c.oid)::text AS total
+       FROM unnest($1::text[]) WITH ORDINALITY AS t(name, ord) JOIN pg_class c ON c.oid = t.name::regclass`,
+    [names],
+  );
+  return new Map(rows.map((r) => [names[Number(r.ord) - 1]!, { reltuples: r.reltuples, heapBytes: Number(r.heap), totalBytes: Number(r.total) }]));
+}
+
+/**
+ * Range bounds from a page sample of the key: `parts - 1` cut points at the sample's quantiles, so the
+ * chunks hold about the same number of rows whatever the key's distribution. Also estimates the row
+ * count, for tables never analyzed (reltuples = -1).
+ */
+async function sampleBounds(db: ClientBase, name: string, key: KeyColumn[], size: SizeInfo, parts: number): Promise<{ cuts: string[][]; rows: number }> {
+  const pages = Math.max(1, Math.ceil(size.heapBytes / BLOCK_SIZE));
+  const percent = Math.min(100, (100 * SAMPLE_PAGES) / pages);
+  const cols = key.map((k) => `${quoteIdent(k.name)}::text`).join(', ');
+  const order = key.map((_, i) => String(i + 1)).join(', ');
+  const { rows } = await db.query({ text: `SELECT ${cols} FROM ${name} TABLESAMPLE SYSTEM (${percent}) ORDER BY ${order}`, rowMode: 'array' });
+  const sample = rows as string[][];
+  const cuts: string[][] = [];
+  for (let i = 1; i < parts && sample.length; i++) {
+    const cut = sample[Math.floor((i * sample.length) / parts)]!;
+    const prev = cuts[cuts.length - 1];
+    if (!prev || prev.join('\u0000') !== cut.join('\u0000')) cuts.push(cut);
+  }
+  return { cuts, rows: Math.round((sample.length * 100) / percent) };
+}
+
+const quoteIdent = (s: string): string => `"${s.replace(/"/g, '""')}"`;
+
+export function rangesFromCuts(cuts: string[][]): ChunkRange[] {
+  const ranges: ChunkRange[] = [];
+  let lo: string[] | null = null;
+  for (const cut of cuts) {
+    ranges.push({ lo, hi: cut });
+    lo = cut;
+  }
+  ranges.push({ lo, hi: null });
+  return ranges;
+}
+
+/** Plans every table; `db` should be a session inside the copy's snapshot (the sample then matches it). */
+export async function planTables(db: ClientBase, tables: SelectedTable[], opts: PlanOptions): Promise<TablePlan[]> {
+  // search_path '' makes format_type() qualify user types, so range bounds cast to the right type.
+  await db.query(`SET search_path = ''`);
+  try {
+    const names = tables.map((t) => qualified(t.source));
+    const [columns, keys, sizes] = [await readColumns(db, names), await readKeyColumns(db, names), await readSizes(db, names)];
+    const plans: TablePlan[] = [];
+    for (const [i, table] of tables.entries()) {
+      const name = names[i]!;
+      const size = sizes.get(name)!;
+      const key = keys.get(name)!;
+      const src = columns.get(name)!;
+      let estimatedRows = Math.max(0, size.reltuples);
+      const wanted = Math.max(Math.ceil(estimatedRows / opts.chunkRows), Math.ceil(size.heapBytes / opts.chunkBytes), 1);
+      let chunks: ChunkRange[] = [{ lo: null, hi: null }];
+      if (key.length && (wanted > 1 || size.reltuples < 0)) {
+        const sampled = await sampleBounds(db, name, key, size, wanted);
+        if (size.reltuples < 0) estimatedRows = sampled.rows;
+        const parts = Math.max(Math.ceil(estimatedRows / opts.chunkRows), Math.ceil(size.heapBytes / opts.chunkBytes), 1);
+        if (parts === wanted) chunks = rangesFromCuts(sampled.cuts);
+        else if (parts > 1) chunks = rangesFromCuts((await sampleBounds(db, name, key, size, parts)).cuts);
+      }
+      plans.push({
+        key: tableKey(table.source),
+        table,
+        columns: src.filter((c) => !c.generated).map((c) => c.name),
+        keyColumns: key,
+        binary: binaryEligible(src, opts.destinationColumns.get(tableKey(table.source)), opts.sameMajorVersion),
+        estimatedRows,
+        estimatedBytes: size.totalBytes,
+        chunks,
+      });
+    }
+    return plans;
+  } finally {
+    await db.query('RESET search_path');
+  }
+}
