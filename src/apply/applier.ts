@@ -16,7 +16,7 @@ import { tableKey, type SelectedTable } from '../catalog/names';
 import { logger } from '../log';
 import { formatLsn, parseLsn, type Lsn } from '../util/lsn';
 import { literal } from '../util/sql';
-import { ChangeBuffer, type LoggedChange, type RelationTarget, type TableEffect } from './change-buffer';
+import { ChangeBuffer, keyChanges, type LoggedChange, type RelationTarget, type TableEffect } from './change-buffer';
 import { loadRelationTarget } from './relation-target';
 import { deleteKeyTakenByMove, multiDelete, multiInsert, multiUpdate, setColumnsOf, signatureColumns } from './set-statements';
 import { truncateStatement, type Row, type Statement } from './statements';
@@ -411,7 +411,8 @@ export class Applier {
       this.countMissing(c.rel, 1, await this.run(multiDelete(c.rel, [c.keyRow])), catchUp);
       return;
     }
-    if (catchUp) await this.run(deleteKeyTakenByMove(c.rel, c.keyRow, c.row));
+    // Only a real key change can find its new key taken (the statement would delete the row itself otherwise).
+    if (catchUp && keyChanges(c.rel.keyColumns, c.keyRow, c.row)) await this.run(deleteKeyTakenByMove(c.rel, c.keyRow, c.row));
     const columns = setColumnsOf(c.rel, c.keyRow, c.row);
     if (columns.length) this.countMissing(c.rel, 1, await this.run(multiUpdate(c.rel, columns, [c])), catchUp);
   }

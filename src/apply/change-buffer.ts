@@ -71,7 +71,7 @@ function mergeInto(s: RowState, next: Row): void {
 }
 
 /** Whether an update moves the row to another key (a column absent from the new tuple keeps its value). */
-function keyChanges(keyColumns: string[], keyRow: Row, row: Row): boolean {
+export function keyChanges(keyColumns: string[], keyRow: Row, row: Row): boolean {
   for (const c of keyColumns) {
     const v = row[c];
     if (v !== undefined && v !== keyRow[c]) return true;

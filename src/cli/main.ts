@@ -111,7 +111,7 @@ program
   .description('replace the task\'s rate limits while it runs (limits not given become unlimited)')
   .option('--full-rps <n>', 'rows per second copied during full sync', limitValue)
   .option('--full-mbps <n>', 'megabytes (1e6 bytes) per second copied during full sync', limitValue)
-  .option('--full-source-qps <n>', 'queries per second against the source during full sync', limitValue)
+  .option('--full-source-qps <n>', 'read requests per second against the source during full sync (one request = 1 000 rows)', limitValue)
   .option('--incremental-rps <n>', 'row changes per second applied during incremental sync', limitValue)
   .option('--incremental-mbps <n>', 'megabytes (1e6 bytes) per second applied during incremental sync', limitValue)
   .option('--clear', 'remove every limit')

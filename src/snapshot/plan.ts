@@ -127,9 +127,11 @@ async function readSizes(db: ClientBase, names: string[]): Promise<Map<string, S
 async function sampleBounds(db: ClientBase, name: string, key: KeyColumn[], size: SizeInfo, parts: number): Promise<{ cuts: string[][]; rows: number }> {
   const pages = Math.max(1, Math.ceil(size.heapBytes / BLOCK_SIZE));
   const percent = Math.min(100, (100 * SAMPLE_PAGES) / pages);
-  const cols = key.map((k) => `${quoteIdent(k.name)}::text`).join(', ');
-  const order = key.map((_, i) => String(i + 1)).join(', ');
-  const { rows } = await db.query({ text: `SELECT ${cols} FROM ${name} TABLESAMPLE SYSTEM (${percent}) ORDER BY ${order}`, rowMode: 'array' });
+  // Ordered by the key itself, not its text (in text order '10' < '9'): cuts must follow the key's order.
+  // The references are qualified because a bare name in ORDER BY would mean the (text) output column.
+  const cols = key.map((k, i) => `src.${quoteIdent(k.name)}::text AS k${i + 1}`).join(', ');
+  const order = key.map((k) => `src.${quoteIdent(k.name)}`).join(', ');
+  const { rows } = await db.query({ text: `SELECT ${cols} FROM ${name} AS src TABLESAMPLE SYSTEM (${percent}) ORDER BY ${order}`, rowMode: 'array' });
   const sample = rows as string[][];
   const cuts: string[][] = [];
   for (let i = 1; i < parts && sample.length; i++) {
@@ -167,12 +169,13 @@ export async function planTables(db: ClientBase, tables: SelectedTable[], opts: 
       const key = keys.get(name)!;
       const src = columns.get(name)!;
       let estimatedRows = Math.max(0, size.reltuples);
-      const wanted = Math.max(Math.ceil(estimatedRows / opts.chunkRows), Math.ceil(size.heapBytes / opts.chunkBytes), 1);
+      // Bytes incl. TOAST: a table of few huge values is split by size, not by its handful of rows.
+      const wanted = Math.max(Math.ceil(estimatedRows / opts.chunkRows), Math.ceil(size.totalBytes / opts.chunkBytes), 1);
       let chunks: ChunkRange[] = [{ lo: null, hi: null }];
       if (key.length && (wanted > 1 || size.reltuples < 0)) {
         const sampled = await sampleBounds(db, name, key, size, wanted);
         if (size.reltuples < 0) estimatedRows = sampled.rows;
-        const parts = Math.max(Math.ceil(estimatedRows / opts.chunkRows), Math.ceil(size.heapBytes / opts.chunkBytes), 1);
+        const parts = Math.max(Math.ceil(estimatedRows / opts.chunkRows), Math.ceil(size.totalBytes / opts.chunkBytes), 1);
         if (parts === wanted) chunks = rangesFromCuts(sampled.cuts);
         else if (parts > 1) chunks = rangesFromCuts((await sampleBounds(db, name, key, size, parts)).cuts);
       }

@@ -55,7 +55,9 @@ export const throttleSchema = z
   .strictObject({
     full: z
       .strictObject({
-        sourceQps: rate('queries per second against the source during full sync'),
+        sourceQps: rate(
+          'read requests per second against the source during full sync; pg-dts streams with COPY and counts one request per 1 000 rows read (the fetch of a row-by-row reader), so N caps reading at N x 1 000 rows/s',
+        ),
         rps: rate(ROWS_FULL),
         mbps: rate(`${MBPS} copied during full sync`),
       })
