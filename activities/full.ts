@@ -115,6 +115,7 @@ export async function fullSync(input: FullSyncInput): Promise<FullSyncResult> {
   const ctx = taskContext(input);
   const activity = Context.current();
   const runId = activity.info.workflowExecution?.runId ?? input.taskId;
+  const activityStart = Date.now();
   const destination = await connect(ctx.destination);
   let snapshot: Snapshot | undefined;
   let stopWatching = (): void => undefined;
@@ -145,6 +146,11 @@ export async function fullSync(input: FullSyncInput): Promise<FullSyncResult> {
       consistentPoint = started.snapshot.consistentPoint;
     }
 
+    const chunkCount = plans.reduce((n, p) => n + p.chunks.length, 0);
+    logger.info(
+      { task: input.taskId, tables: plans.length, chunks: chunkCount, chunksDone: done.length, binaryTables: plans.filter((p) => p.binary).length, prepareSeconds: (Date.now() - activityStart) / 1000 },
+      'full sync planned',
+    );
     const limiter = new RateLimiter(fullSyncLimits(input.spec.throttle ?? {}));
     stopWatching = watchThrottle((t) => limiter.setLimits(fullSyncLimits(t)));
     const report = progressReporter(5_000);
@@ -189,6 +195,7 @@ export async function fullSync(input: FullSyncInput): Promise<FullSyncResult> {
     if (activity.cancellationSignal.aborted) await activity.cancelled; // stopped early: not a finished copy
     publish(progress, true);
     const now = Date.now();
+    logger.info({ task: input.taskId, copySeconds: (now - attemptStartedAt) / 1000 }, 'full sync copied');
     return { consistentPoint, catchUpUntil, resumedAttempts, tables: plans.map((p) => tableReport(progress.get(p.key)!, p, now)) };
   } finally {
     clearInterval(heartbeat);

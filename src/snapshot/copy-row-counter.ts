@@ -42,6 +42,12 @@ export class CopyRowCounter {
         continue;
       }
       const width = this.state === 'fieldCount' ? 2 : 4;
+      // Fast path: the whole integer is in this chunk (nearly always; this runs per field of every row).
+      if (this.partial.length === 0 && i + width <= chunk.length) {
+        this.onInteger(width === 2 ? chunk.readInt16BE(i) : chunk.readInt32BE(i));
+        i += width;
+        continue;
+      }
       this.partial.push(chunk[i++]!);
       if (this.partial.length < width) continue;
       const buf = Buffer.from(this.partial);

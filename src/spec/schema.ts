@@ -139,22 +139,22 @@ export const taskSpecSchema = z
           .int()
           .min(1)
           .max(64)
-          .default(4)
-          .describe('chunks copied at once (one source and one destination session each)'),
+          .default(2)
+          .describe('chunks copied at once (one source and one destination session each); more helps only with more cores on both servers'),
         chunkRows: z
           .number()
           .int()
           .min(100)
-          .default(500_000)
+          .default(10_000_000)
           .describe('a table estimated to hold more rows than this is split into key ranges of about this many rows'),
         chunkMB: z
           .number()
           .int()
           .min(1)
-          .default(256)
+          .default(1024)
           .describe('a table larger than this (MB on disk, incl. TOAST) is split into ranges of about this size'),
       })
-      .default({ concurrency: 4, chunkRows: 500_000, chunkMB: 256 })
+      .default({ concurrency: 2, chunkRows: 10_000_000, chunkMB: 1024 })
       .describe('how the full data sync copies: parallelism and chunk size'),
   })
   .describe('pg-dts synchronization task');

@@ -28,9 +28,8 @@ const ROW_BYTES = BLOCK_MD5S * 32 * BLOCK_REPEATS;
 const ROWS = Math.max(1, Math.round((TABLE_MB * MiB) / ROW_BYTES));
 const CONCURRENCY = 4;
 /**
- * Rows per chunk, so the table is split into CONCURRENCY chunks copied at once (the worst case for the
- * worker's memory). The default chunking would leave it in one chunk: the table has far fewer rows than
- * chunkRows, and the chunkMB split compares against the heap size, which does not count TOAST.
+ * Rows per chunk, so the table is split into exactly CONCURRENCY chunks copied at once (the worst case for
+ * the worker's memory) whatever PG_DTS_FULL_COPY_MB is; the default chunkMB would give 1 GB four or five.
  */
 const CHUNK_ROWS = Math.max(100, Math.ceil(ROWS / CONCURRENCY));
 
