@@ -13,7 +13,7 @@ export interface SchemaInput extends TaskInput {
 /** Creates types, sequences and tables (with CHECK, and PK/UNIQUE unless deferred) on the destination. */
 export async function createSchema(input: SchemaInput): Promise<{ statements: number }> {
   const ctx = taskContext(input);
-  const plan = await withClient(ctx.source, (src) => planSchema(src, input.spec, input.tables, input.deferKeys));
+  const plan = await planSchema(ctx.source, input.spec, input.tables, input.deferKeys);
   await withClient(ctx.destination, (dst) => applyStatements(dst, plan.beforeData));
   return { statements: plan.beforeData.length };
 }
@@ -26,7 +26,7 @@ export async function finishSchema(input: SchemaInput & { createObjects: boolean
       let statements = 0;
       let skippedForeignKeys: string[] = [];
       if (input.createObjects) {
-        const plan = await planSchema(src, input.spec, input.tables, input.deferKeys);
+        const plan = await planSchema(ctx.source, input.spec, input.tables, input.deferKeys);
         await applyGroupsInParallel(ctx.destination, plan.afterData, input.spec.full.concurrency);
         await applyStatements(dst, plan.foreignKeys);
         statements = plan.afterData.flat().length + plan.foreignKeys.length;

@@ -1,26 +1,46 @@
 // Schema sync: read the selected tables' definitions on the source, create them on the destination.
 // Each half runs in one destination transaction, so a failure leaves nothing half-created.
 import type { Client, ClientBase, ClientConfig } from 'pg';
-import { connect } from '../conn/connect';
+import { connect, withClient } from '../conn/connect';
 import type { TaskSpec } from '../spec/schema';
-import { tableKey, type SelectedTable } from '../catalog/names';
+import { tableKey, type SelectedTable, type TableRef } from '../catalog/names';
 import { readTableDef, type TableDef } from './introspect';
 import { readUserTypes } from './user-types';
 import { DdlGenerator, type SchemaPlan } from './ddl';
 import { qualified } from '../util/sql';
 
-export async function planSchema(source: ClientBase, spec: TaskSpec, tables: SelectedTable[], deferKeys = false): Promise<SchemaPlan> {
-  const defs: TableDef[] = [];
-  for (const t of tables) defs.push(await readTableDef(source, t.source));
-  const typeOids = defs.flatMap((d) => d.columns.map((c) => c.typeOid));
-  const types = await readUserTypes(source, typeOids);
-  const regclass = new Map<string, string>();
-  for (const d of defs) {
-    const { rows } = await source.query(`SELECT $1::regclass::text AS text`, [qualified(d.ref)]);
-    regclass.set(tableKey(d.ref), rows[0].text);
-  }
-  await source.query('RESET search_path');
-  return new DdlGenerator(spec, defs, types, regclass, deferKeys).plan();
+/** Sessions reading table definitions at once: the reads are round-trip bound, so 1 000 tables take
+ * a quarter of the time on four sessions even on a small server. */
+const READ_SESSIONS = 4;
+
+async function readTableDefs(source: ClientConfig, refs: TableRef[]): Promise<TableDef[]> {
+  const defs: TableDef[] = new Array(refs.length);
+  let next = 0;
+  const reader = async (): Promise<void> => {
+    const db = await connect(source);
+    try {
+      for (let i = next++; i < refs.length; i = next++) defs[i] = await readTableDef(db, refs[i]!);
+    } finally {
+      await db.end().catch(() => undefined);
+    }
+  };
+  const sessions = Math.max(1, Math.min(READ_SESSIONS, Math.ceil(refs.length / 8)));
+  await Promise.all(Array.from({ length: sessions }, reader));
+  return defs;
+}
+
+export async function planSchema(source: ClientConfig, spec: TaskSpec, tables: SelectedTable[], deferKeys = false): Promise<SchemaPlan> {
+  const defs = await readTableDefs(source, tables.map((t) => t.source));
+  return withClient(source, async (db) => {
+    await db.query(`SET search_path = ''`);
+    const types = await readUserTypes(db, defs.flatMap((d) => d.columns.map((c) => c.typeOid)));
+    // How the server prints each table as a regclass (schema-qualified under search_path ''), in one query.
+    const names = defs.map((d) => qualified(d.ref));
+    const { rows } = await db.query<{ name: string; text: string }>(`SELECT n AS name, n::regclass::text AS text FROM unnest($1::text[]) n`, [names]);
+    const byName = new Map(rows.map((r) => [r.name, r.text]));
+    const regclass = new Map(defs.map((d) => [tableKey(d.ref), byName.get(qualified(d.ref))!]));
+    return new DdlGenerator(spec, defs, types, regclass, deferKeys).plan();
+  });
 }
 
 export async function applyStatements(destination: Client, statements: string[]): Promise<void> {
