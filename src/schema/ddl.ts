@@ -20,10 +20,25 @@ export interface SchemaPlan {
   skippedForeignKeys: string[];
 }
 
+const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Replaces server-printed qualified names with others, only where one stands as a whole name, in ONE pass:
+ * one regular expression for all names (longest first, so "public.t_id_seq" wins over "public.t"), built
+ * once per plan — a regex per name and statement made planning 1 000 tables take seconds.
+ */
+export function nameReplacer(renames: readonly (readonly [string, string])[]): (sql: string) => string {
+  if (!renames.length) return (sql) => sql;
+  const to = new Map<string, string>();
+  for (const [from, target] of renames) if (!to.has(from)) to.set(from, target);
+  const alternatives = [...to.keys()].sort((a, b) => b.length - a.length).map(escapeRegExp);
+  const pattern = new RegExp(`(?<![A-Za-z0-9_$".])(?:${alternatives.join('|')})(?![A-Za-z0-9_$"])`, 'g');
+  return (sql) => sql.replace(pattern, (m) => to.get(m) ?? m);
+}
+
 /** Replaces a server-printed qualified name with another, only where it stands as a whole name. */
 export function replaceQualifiedName(sql: string, from: string, to: string): string {
-  const escaped = from.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return sql.replace(new RegExp(`(?<![A-Za-z0-9_$".])${escaped}(?![A-Za-z0-9_$"])`, 'g'), to);
+  return nameReplacer([[from, to]])(sql);
 }
 
 const ignoreDuplicate = (statement: string): string =>
@@ -50,17 +65,15 @@ export class DdlGenerator {
       const text = tableRegclassText.get(tableKey(def.ref));
       if (text) this.renames.push([text, qualified(this.mapped(def.ref))]);
     }
-    // Longest first, so "public.t_id_seq" is replaced before a shorter name it contains.
-    this.renames.sort((a, b) => b[0].length - a[0].length);
+    this.rewrite = nameReplacer(this.renames);
   }
+
+  private readonly rewrite: (sql: string) => string;
 
   private mapped(ref: TableRef): TableRef {
     return targetTableName(this.spec, ref);
   }
 
-  private rewrite(sql: string): string {
-    return this.renames.reduce((acc, [from, to]) => replaceQualifiedName(acc, from, to), sql);
-  }
 
   private typeStatement(t: UserTypeDef): string {
     const name = qualified(this.mapped(t.ref));

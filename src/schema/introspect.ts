@@ -146,7 +146,7 @@ export async function readTableDef(db: ClientBase, ref: TableRef): Promise<Table
   const owned = await db.query(
     `${SEQUENCE_SQL} JOIN pg_depend dep ON dep.objid = s.seqrelid AND dep.classid = 'pg_class'::regclass AND dep.deptype = 'a'
        JOIN pg_attribute a ON a.attrelid = dep.refobjid AND a.attnum = dep.refobjsubid
-     WHERE dep.refobjid = $1`.replace('SELECT s.seqrelid', 'SELECT a.attname AS column_name, s.seqrelid'),
+     WHERE dep.refclassid = 'pg_class'::regclass AND dep.refobjid = $1`.replace('SELECT s.seqrelid', 'SELECT a.attname AS column_name, s.seqrelid'),
     [oid],
   );
   return {
