@@ -25,15 +25,23 @@ export async function finishSchema(input: SchemaInput & { createObjects: boolean
     withClient(ctx.destination, async (dst) => {
       let statements = 0;
       let skippedForeignKeys: string[] = [];
+      const t0 = Date.now();
+      const seconds = (since: number): number => (Date.now() - since) / 1000;
       if (input.createObjects) {
         const plan = await planSchema(ctx.source, input.spec, input.tables, input.deferKeys);
+        const planned = Date.now();
+        const planSeconds = seconds(t0);
         await applyGroupsInParallel(ctx.destination, plan.afterData, input.spec.full.concurrency);
+        const built = Date.now();
         await applyStatements(dst, plan.foreignKeys);
+        logger.info({ task: input.taskId, planSeconds, keysAndIndexesSeconds: (built - planned) / 1000, foreignKeysSeconds: seconds(built) }, 'after-data schema built');
         statements = plan.afterData.flat().length + plan.foreignKeys.length;
         skippedForeignKeys = plan.skippedForeignKeys;
         if (skippedForeignKeys.length) logger.warn({ skippedForeignKeys }, 'foreign keys to unselected tables were not created');
       }
+      const t1 = Date.now();
       const sequences = await syncSequenceValues(src, dst, input.tables);
+      logger.info({ task: input.taskId, sequences, sequencesSeconds: seconds(t1), totalSeconds: seconds(t0) }, 'sequence positions copied');
       return { statements, sequences, skippedForeignKeys };
     }),
   );

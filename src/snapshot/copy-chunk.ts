@@ -54,8 +54,11 @@ export async function copyChunk(source: Client, destination: Client, plan: Table
   const columns = identList(plan.columns);
   const target = qualified(plan.table.target);
   const format = plan.binary ? ' (FORMAT binary)' : '';
-  const select = `SELECT ${columns} FROM ${qualified(plan.table.source)}${rangePredicate(plan.keyColumns, range)}`;
-  const reader = source.query(copyTo(`COPY (${select}) TO STDOUT${format}`));
+  const where = rangePredicate(plan.keyColumns, range);
+  const from = qualified(plan.table.source);
+  // A whole ordinary table: COPY reads the heap directly, without the executor's per-row projection.
+  const what = !where && plan.plainTable ? `${from} (${columns})` : `(SELECT ${columns} FROM ${from}${where})`;
+  const reader = source.query(copyTo(`COPY ${what} TO STDOUT${format}`));
   let bytes = 0;
   const meter = new ThrottledMeter(plan.binary, {
     ...opts,

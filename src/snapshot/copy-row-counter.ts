@@ -34,6 +34,10 @@ export class CopyRowCounter {
     }
     let i = 0;
     while (i < chunk.length && this.state !== 'trailer') {
+      if (this.state === 'fieldCount' && this.skip === 0 && this.partial.length === 0) {
+        i = this.wholeTuples(chunk, i);
+        if (i >= chunk.length || this.state !== 'fieldCount') break;
+      }
       if (this.skip > 0) {
         const n = Math.min(this.skip, chunk.length - i);
         this.skip -= n;
@@ -55,6 +59,33 @@ export class CopyRowCounter {
       this.onInteger(width === 2 ? buf.readInt16BE(0) : buf.readInt32BE(0));
     }
     return this.rows - before;
+  }
+
+  /**
+   * The hot path: walks complete tuples in place, with plain byte arithmetic, until the chunk ends inside
+   * one (then the state machine below takes the partial tuple from its start) or the trailer arrives.
+   */
+  private wholeTuples(b: Buffer, start: number): number {
+    const len = b.length;
+    let i = start;
+    while (i + 2 <= len) {
+      const fields = (b[i]! << 8) | b[i + 1]!;
+      if (fields === 0xffff) {
+        this.state = 'trailer';
+        return i + 2;
+      }
+      let j = i + 2;
+      let f = 0;
+      for (; f < fields && j + 4 <= len; f++) {
+        const l = (b[j]! << 24) | (b[j + 1]! << 16) | (b[j + 2]! << 8) | b[j + 3]!; // signed: NULL is -1
+        j += 4 + (l > 0 ? l : 0);
+        if (j > len) break;
+      }
+      if (f < fields || j > len) return i; // the tuple continues in the next chunk
+      this.rows++;
+      i = j;
+    }
+    return i;
   }
 
   private afterSkip(): void {

@@ -33,6 +33,8 @@ export interface TablePlan {
   estimatedRows: number;
   estimatedBytes: number;
   chunks: ChunkRange[];
+  /** An ordinary table (relkind r): an unsplit one is read with `COPY t TO`, cheaper than a query. */
+  plainTable?: boolean;
 }
 
 export interface PlanOptions {
@@ -105,18 +107,21 @@ async function readKeyColumns(db: ClientBase, names: string[]): Promise<Map<stri
 }
 
 interface SizeInfo {
+  relkind: string;
+  /** Row-level security: `COPY t TO` refuses such a table, a query applies the policies. */
+  rls: boolean;
   reltuples: number;
   heapBytes: number;
   totalBytes: number;
 }
 
 async function readSizes(db: ClientBase, names: string[]): Promise<Map<string, SizeInfo>> {
-  const { rows } = await db.query<{ ord: string; reltuples: number; heap: string; total: string }>(
-    `SELECT t.ord::text AS ord, c.reltuples::float8 AS reltuples, pg_relation_size(c.oid)::text AS heap, pg_table_size(c.oid)::text AS total
+  const { rows } = await db.query<{ ord: string; relkind: string; rls: boolean; reltuples: number; heap: string; total: string }>(
+    `SELECT t.ord::text AS ord, c.relkind::text AS relkind, c.relrowsecurity AS rls, c.reltuples::float8 AS reltuples, pg_relation_size(c.oid)::text AS heap, pg_table_size(c.oid)::text AS total
        FROM unnest($1::text[]) WITH ORDINALITY AS t(name, ord) JOIN pg_class c ON c.oid = t.name::regclass`,
     [names],
   );
-  return new Map(rows.map((r) => [names[Number(r.ord) - 1]!, { reltuples: r.reltuples, heapBytes: Number(r.heap), totalBytes: Number(r.total) }]));
+  return new Map(rows.map((r) => [names[Number(r.ord) - 1]!, { relkind: r.relkind, rls: r.rls, reltuples: r.reltuples, heapBytes: Number(r.heap), totalBytes: Number(r.total) }]));
 }
 
 /**
@@ -188,6 +193,7 @@ export async function planTables(db: ClientBase, tables: SelectedTable[], opts: 
         estimatedRows,
         estimatedBytes: size.totalBytes,
         chunks,
+        plainTable: size.relkind === 'r' && !size.rls,
       });
     }
     return plans;
