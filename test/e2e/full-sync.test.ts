@@ -7,8 +7,7 @@ import type { Client as PgClient } from 'pg';
 import { statusQuery } from '../../workflows/messages';
 import { BANK_TABLES, connectLocal, seedBank, startBankLoad } from '../harness/bank-load';
 import { waitFor, waitForConvergence } from '../harness/checksum';
-import { releaseAll } from '../harness/cleanup';
-import { startClusterPair, type ClusterPair } from '../harness/clusters';
+import { openClusterSessions, type ClusterPair, type ClusterSessions } from '../harness/clusters';
 import { WORKER_ENV } from '../harness/sample-fixture';
 import { clusterSpec, startTask } from '../harness/task-spec-file';
 import { pgDts, startWorker, temporalClient } from '../harness/temporal';
@@ -16,15 +15,15 @@ import { pgDts, startWorker, temporalClient } from '../harness/temporal';
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('full data sync', () => {
+  let fx: ClusterSessions;
   let pg: ClusterPair;
   let src: PgClient;
   let dst: PgClient;
   let temporal: Client;
 
   before(async () => {
-    pg = await startClusterPair();
-    src = await pg.source.client();
-    dst = await pg.destination.client();
+    fx = await openClusterSessions();
+    ({ pg, src, dst } = fx);
     await seedBank(src, { accounts: 60_000, branches: 4, tellersPerBranch: 10 });
     await src.query(`CREATE SCHEMA thr; CREATE TABLE thr.items (id int PRIMARY KEY, v text NOT NULL)`);
     await src.query(`INSERT INTO thr.items SELECT g, md5(g::text) FROM generate_series(1, 60000) g`);
@@ -32,11 +31,7 @@ describe('full data sync', () => {
     startWorker(WORKER_ENV);
     temporal = await temporalClient();
   });
-  after(async () => {
-    await src?.end();
-    await dst?.end();
-    await releaseAll();
-  });
+  after(() => fx?.close());
 
   it('copies in parallel chunks while inserts, updates, deletes and key changes run, and meets incremental exactly', async () => {
     const task = 'full-cut-under-load';

@@ -9,8 +9,7 @@ import type { Client as PgClient } from 'pg';
 import { statusQuery } from '../../workflows/messages';
 import { BANK_TABLES, connectLocal, seedBank, startBankLoad } from '../harness/bank-load';
 import { waitFor, waitForConvergence } from '../harness/checksum';
-import { releaseAll } from '../harness/cleanup';
-import { startClusterPair, type ClusterPair } from '../harness/clusters';
+import { openClusterSessions, type ClusterPair, type ClusterSessions } from '../harness/clusters';
 import { WORKER_ENV } from '../harness/sample-fixture';
 import { clusterSpec, startTask } from '../harness/task-spec-file';
 import { startWorker, temporalClient } from '../harness/temporal';
@@ -26,23 +25,19 @@ interface ChunkRow {
 }
 
 describe('worker killed with SIGKILL in the middle of the full sync', () => {
+  let fx: ClusterSessions;
   let pg: ClusterPair;
   let src: PgClient;
   let dst: PgClient;
   let temporal: Client;
 
   before(async () => {
-    pg = await startClusterPair();
-    src = await pg.source.client();
-    dst = await pg.destination.client();
+    fx = await openClusterSessions();
+    ({ pg, src, dst } = fx);
     await seedBank(src, { accounts: 150_000, branches: 4, tellersPerBranch: 10 });
     temporal = await temporalClient();
   });
-  after(async () => {
-    await src?.end();
-    await dst?.end();
-    await releaseAll();
-  });
+  after(() => fx?.close());
 
   it('resumes: redoes only unfinished chunks, from a new snapshot, and ends with destination = source', async () => {
     let worker = startWorker(WORKER_ENV);

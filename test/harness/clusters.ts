@@ -1,5 +1,6 @@
 // A source and a destination cluster per test file, stopped even when tests fail.
-import { onCleanup } from './cleanup';
+import type { Client as PgClient } from 'pg';
+import { onCleanup, releaseAll } from './cleanup';
 import { startCluster, type PgCluster } from '../../src/pgcluster/embedded';
 import { freePort } from '../../src/util/ports';
 
@@ -18,4 +19,27 @@ export async function startClusterPair(): Promise<ClusterPair> {
     destination.stop();
   });
   return { source, destination };
+}
+
+export interface ClusterSessions {
+  pg: ClusterPair;
+  src: PgClient;
+  dst: PgClient;
+  /** Ends both sessions and releases everything the test registered (clusters, workers). */
+  close(): Promise<void>;
+}
+
+/** A cluster pair with one session on each side: the common start of a test file. */
+export async function openClusterSessions(): Promise<ClusterSessions> {
+  const pg = await startClusterPair();
+  const src = await pg.source.client();
+  const dst = await pg.destination.client();
+  return {
+    pg, src, dst,
+    close: async () => {
+      await src.end().catch(() => undefined);
+      await dst.end().catch(() => undefined);
+      await releaseAll();
+    },
+  };
 }
