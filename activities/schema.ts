@@ -1,5 +1,6 @@
 import type { SelectedTable } from '../src/catalog/names';
 import { withClient } from '../src/conn/connect';
+import type { SchemaPlan } from '../src/schema/ddl';
 import { applyGroupsInParallel, applyStatements, planSchema, syncSequenceValues } from '../src/schema/sync';
 import { logger } from '../src/log';
 import { taskContext, type TaskInput } from './context';
@@ -10,16 +11,23 @@ export interface SchemaInput extends TaskInput {
   deferKeys?: boolean;
 }
 
-/** Creates types, sequences and tables (with CHECK, and PK/UNIQUE unless deferred) on the destination. */
-export async function createSchema(input: SchemaInput): Promise<{ statements: number }> {
+/** What finishSchema builds after the data; DDL text only, so it may travel through the history. */
+export type AfterDataPlan = Pick<SchemaPlan, 'afterData' | 'foreignKeys' | 'skippedForeignKeys'>;
+
+/**
+ * Creates types, sequences and tables (with CHECK, and PK/UNIQUE unless deferred) on the destination.
+ * Returns the after-data half of the same plan, so finishSchema does not read the catalog again (for
+ * 1 000 tables planning takes seconds); the history then also shows what will be built.
+ */
+export async function createSchema(input: SchemaInput): Promise<{ statements: number; afterData: AfterDataPlan }> {
   const ctx = taskContext(input);
   const plan = await planSchema(ctx.source, input.spec, input.tables, input.deferKeys);
   await withClient(ctx.destination, (dst) => applyStatements(dst, plan.beforeData));
-  return { statements: plan.beforeData.length };
+  return { statements: plan.beforeData.length, afterData: { afterData: plan.afterData, foreignKeys: plan.foreignKeys, skippedForeignKeys: plan.skippedForeignKeys } };
 }
 
 /** After the data: deferred keys and secondary indexes (tables in parallel), foreign keys, sequence positions. */
-export async function finishSchema(input: SchemaInput & { createObjects: boolean }): Promise<{ statements: number; sequences: number; skippedForeignKeys: string[] }> {
+export async function finishSchema(input: SchemaInput & { createObjects: boolean; plan?: AfterDataPlan }): Promise<{ statements: number; sequences: number; skippedForeignKeys: string[] }> {
   const ctx = taskContext(input);
   return withClient(ctx.source, (src) =>
     withClient(ctx.destination, async (dst) => {
@@ -28,7 +36,8 @@ export async function finishSchema(input: SchemaInput & { createObjects: boolean
       const t0 = Date.now();
       const seconds = (since: number): number => (Date.now() - since) / 1000;
       if (input.createObjects) {
-        const plan = await planSchema(ctx.source, input.spec, input.tables, input.deferKeys);
+        // From createSchema; planned here when it did not run in this task (or ran before plans were passed).
+        const plan = input.plan ?? (await planSchema(ctx.source, input.spec, input.tables, input.deferKeys));
         const planned = Date.now();
         const planSeconds = seconds(t0);
         await applyGroupsInParallel(ctx.destination, plan.afterData, input.spec.full.concurrency);

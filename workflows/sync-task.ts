@@ -6,6 +6,7 @@ import {
 } from '@temporalio/workflow';
 import type { RetryPolicy } from '@temporalio/common';
 import type * as activities from '../activities';
+import type { AfterDataPlan } from '../activities/schema';
 import type { SelectedTable } from '../src/catalog/names';
 import { parseTaskSpec, SpecError, endpointLabel } from '../src/spec/validate';
 import { parseThrottle, type TaskSpec } from '../src/spec/schema';
@@ -139,9 +140,10 @@ export async function syncTask(input: unknown): Promise<SyncTaskResult> {
     }));
     // Our own empty tables get their keys after the data (building once beats maintaining row by row).
     const deferKeys = wants('schema') && wants('full') && spec.conflictingTables === 'precheck';
+    let afterData: AfterDataPlan | undefined;
     if (wants('schema')) {
       enter('schema');
-      await short.createSchema({ ...task, tables, deferKeys });
+      afterData = (await short.createSchema({ ...task, tables, deferKeys })).afterData;
     }
     touchedSource = true;
     if (wants('full')) {
@@ -150,9 +152,9 @@ export async function syncTask(input: unknown): Promise<SyncTaskResult> {
       status.consistentPoint = copied.consistentPoint;
       catchUpUntil = copied.catchUpUntil;
       applyTableReports(copied.tables);
-      await short.finishSchema({ ...task, tables, createObjects: wants('schema'), deferKeys });
+      await short.finishSchema({ ...task, tables, createObjects: wants('schema'), deferKeys, plan: afterData });
     } else if (wants('schema')) {
-      await short.finishSchema({ ...task, tables, createObjects: true });
+      await short.finishSchema({ ...task, tables, createObjects: true, plan: afterData });
     }
     if (wants('incremental')) await streamUntilReleased();
   };
