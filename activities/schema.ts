@@ -19,12 +19,18 @@ export type AfterDataPlan = Pick<SchemaPlan, 'afterData' | 'foreignKeys' | 'skip
  * Returns the after-data half of the same plan, so finishSchema does not read the catalog again (for
  * 1 000 tables planning takes seconds); the history then also shows what will be built.
  */
-export async function createSchema(input: SchemaInput): Promise<{ statements: number; afterData: AfterDataPlan }> {
+export async function createSchema(input: SchemaInput): Promise<{ statements: number; afterData: AfterDataPlan | undefined }> {
   const ctx = taskContext(input);
   const plan = await planSchema(ctx.source, input.spec, input.tables, input.deferKeys);
   await withClient(ctx.destination, (dst) => applyStatements(dst, plan.beforeData));
-  return { statements: plan.beforeData.length, afterData: { afterData: plan.afterData, foreignKeys: plan.foreignKeys, skippedForeignKeys: plan.skippedForeignKeys } };
+  const afterData: AfterDataPlan = { afterData: plan.afterData, foreignKeys: plan.foreignKeys, skippedForeignKeys: plan.skippedForeignKeys };
+  // Temporal refuses payloads over 2 MB: a plan too big to travel is made again by finishSchema instead.
+  const fits = JSON.stringify(afterData).length <= MAX_PLAN_PAYLOAD_BYTES;
+  return { statements: plan.beforeData.length, afterData: fits ? afterData : undefined };
 }
+
+/** Well under Temporal's 2 MB payload limit, and small enough not to bloat the history. */
+const MAX_PLAN_PAYLOAD_BYTES = 512 * 1024;
 
 /** After the data: deferred keys and secondary indexes (tables in parallel), foreign keys, sequence positions. */
 export async function finishSchema(input: SchemaInput & { createObjects: boolean; plan?: AfterDataPlan }): Promise<{ statements: number; sequences: number; skippedForeignKeys: string[] }> {
