@@ -1,9 +1,9 @@
 import { Context } from '@temporalio/activity';
 import type { Client } from 'pg';
-import type { SelectedTable } from '../src/catalog/names';
+import { tableKey, type SelectedTable } from '../src/catalog/names';
 import { connect, withClient } from '../src/conn/connect';
 import { logger } from '../src/log';
-import { copyChunks, initialProgress, type TableProgress } from '../src/snapshot/full-sync';
+import { copyChunks, initialProgress, openSnapshotSession, type TableProgress } from '../src/snapshot/full-sync';
 import { planTables, readColumns, type TablePlan } from '../src/snapshot/plan';
 import { overallReport, tableReport } from '../src/snapshot/progress-report';
 import {
@@ -60,17 +60,18 @@ async function exportSnapshot(ctx: TaskContext): Promise<Snapshot & { lsn: strin
 
 async function planInSnapshot(ctx: TaskContext, input: FullSyncInput, snapshotName: string, destination: Client): Promise<TablePlan[]> {
   const targets = await readColumns(destination, input.tables.map((t) => qualified(t.target)));
-  const destinationColumns = new Map(input.tables.map((t) => [`${t.source.schema}.${t.source.name}`, targets.get(qualified(t.target))!]));
-  return withClient(ctx.source, async (src) => {
-    await src.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    await src.query(`SET TRANSACTION SNAPSHOT '${snapshotName}'`);
+  const destinationColumns = new Map(input.tables.map((t) => [tableKey(t.source), targets.get(qualified(t.target))!]));
+  const src = await openSnapshotSession(ctx.source, snapshotName);
+  try {
     const major = async (db: Client): Promise<number> => Math.floor(Number((await db.query('SHOW server_version_num')).rows[0].server_version_num) / 10000);
     const sameMajorVersion = (await major(src)) === (await major(destination));
     const full = input.spec.full;
     const plans = await planTables(src, input.tables, { chunkRows: full.chunkRows, chunkBytes: full.chunkMB * 1024 * 1024, destinationColumns, sameMajorVersion });
-    await src.query('COMMIT');
     return plans;
-  });
+  } finally {
+    await src.query('COMMIT').catch(() => undefined);
+    await src.end().catch(() => undefined);
+  }
 }
 
 /**

@@ -44,7 +44,8 @@ interface Job {
   index: number;
 }
 
-async function openSnapshotSession(config: ClientConfig, snapshotName: string): Promise<Client> {
+/** A source session inside an exported snapshot (read only): every copy and the planner read through one. */
+export async function openSnapshotSession(config: ClientConfig, snapshotName: string): Promise<Client> {
   const client = await connect(config);
   await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   await client.query(`SET TRANSACTION SNAPSHOT '${snapshotName.replace(/'/g, "''")}'`);
