@@ -36,7 +36,7 @@ export interface FullSyncResult {
 /** A row-by-row reader fetches this many rows per query; `sourceQps` is counted in such fetches. */
 export const ROWS_PER_SOURCE_QUERY = 1000;
 
-/** The full-sync limits as one token bucket: sourceQps caps rows too (see ROWS_PER_SOURCE_QPS). */
+/** The full-sync limits as one token bucket: sourceQps caps rows too (see ROWS_PER_SOURCE_QUERY). */
 export function fullSyncLimits(throttle: Throttle): RateLimits {
   const f = throttle.full ?? {};
   const rowCaps = [f.rps, f.sourceQps === undefined ? undefined : f.sourceQps * ROWS_PER_SOURCE_QUERY].filter((v): v is number => v !== undefined);

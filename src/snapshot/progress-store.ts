@@ -50,13 +50,16 @@ export async function ensureProgressStore(db: ClientBase): Promise<void> {
   }
 }
 
+const STORED_COLUMNS = 'run_id, slot, consistent_point::text AS cp, catch_up_until::text AS cu, plan, attempts';
+
+function toStored(r: Record<string, unknown> | undefined): StoredFullSync | null {
+  if (!r) return null;
+  return { runId: r.run_id as string, slot: r.slot as string | null, consistentPoint: r.cp as string | null, catchUpUntil: r.cu as string | null, plan: r.plan as TablePlan[], attempts: r.attempts as number };
+}
+
 export async function loadFullSync(db: ClientBase, taskId: string): Promise<StoredFullSync | null> {
-  const { rows } = await db.query(
-    `SELECT run_id, slot, consistent_point::text AS cp, catch_up_until::text AS cu, plan, attempts FROM _pg_dts.full_sync WHERE task_id = $1`,
-    [taskId],
-  );
-  const r = rows[0];
-  return r ? { runId: r.run_id, slot: r.slot, consistentPoint: r.cp, catchUpUntil: r.cu, plan: r.plan, attempts: r.attempts } : null;
+  const { rows } = await db.query(`SELECT ${STORED_COLUMNS} FROM _pg_dts.full_sync WHERE task_id = $1`, [taskId]);
+  return toStored(rows[0]);
 }
 
 export async function loadDoneChunks(db: ClientBase, taskId: string): Promise<DoneChunk[]> {
@@ -92,12 +95,15 @@ export async function saveNewFullSync(
 
 /** A resumed attempt copies from a newer snapshot: incremental must tolerate replays up to `lsn`. */
 export async function recordResume(db: ClientBase, taskId: string, lsn: string): Promise<StoredFullSync> {
-  await db.query(
+  const { rows } = await db.query(
     `UPDATE _pg_dts.full_sync SET attempts = attempts + 1,
-            catch_up_until = GREATEST(coalesce(catch_up_until, '0/0'::pg_lsn), $2::pg_lsn) WHERE task_id = $1`,
+            catch_up_until = GREATEST(coalesce(catch_up_until, '0/0'::pg_lsn), $2::pg_lsn) WHERE task_id = $1
+     RETURNING ${STORED_COLUMNS}`,
     [taskId, lsn],
   );
-  return (await loadFullSync(db, taskId))!;
+  const stored = toStored(rows[0]);
+  if (!stored) throw new Error(`full sync progress of task ${taskId} vanished from the destination while resuming`);
+  return stored;
 }
 
 /** Inside the chunk's transaction, before its data: false means another attempt already copied it. */
