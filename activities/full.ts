@@ -1,29 +1,43 @@
-import { Context } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Client } from 'pg';
 import { tableKey, type SelectedTable } from '../src/catalog/names';
+import { RowFilterError } from '../src/catalog/row-filter';
 import { connect, withClient } from '../src/conn/connect';
 import { logger } from '../src/log';
 import { copyChunks, initialProgress, openSnapshotSession, type TableProgress } from '../src/snapshot/full-sync';
-import { planTables, readColumns, type TablePlan } from '../src/snapshot/plan';
+import { checkRowFilters, planTables, readColumns, type TablePlan } from '../src/snapshot/plan';
 import { overallReport, tableReport } from '../src/snapshot/progress-report';
 import {
   ensureProgressStore, loadDoneChunks, loadFullSync, recordResume, saveNewFullSync, type DoneChunk,
 } from '../src/snapshot/progress-store';
 import type { Throttle } from '../src/spec/schema';
 import {
-  createSlotWithSnapshot, dropOriginIfExists, dropSlotIfExists, ensurePublication, slotExists,
+  createSlotWithSnapshot, dropOriginIfExists, dropSlotIfExists, slotExists,
 } from '../src/stream/replication-objects';
 import { RateLimiter, type RateLimits } from '../src/util/rate-limiter';
 import { qualified } from '../src/util/sql';
 import type { TableProgressReport } from '../workflows/status';
 import { progressReporter, taskContext, type TaskContext, type TaskInput } from './context';
+import { prepareSource } from './source-setup';
 import { watchThrottle } from './throttle-watch';
 
 export interface FullSyncInput extends TaskInput {
   tables: SelectedTable[];
   /** Create the slot at the copy's snapshot, so incremental sync starts exactly where the copy ends. */
   withSlot: boolean;
+  /** Copying tables added while the task runs: their own slot and origin, and the whole publication. */
+  addition?: AdditionTarget;
 }
+
+export interface AdditionTarget {
+  slot: string;
+  origin: string;
+  /** Every table the publication must list (the running ones and the added ones). */
+  publishTables: SelectedTable[];
+}
+
+/** The key of the copy's progress rows: an addition's never mixes with the task's first copy. */
+export const progressId = (input: Pick<FullSyncInput, 'taskId' | 'addition'>): string => (input.addition ? `${input.taskId}:added` : input.taskId);
 
 export interface FullSyncResult {
   consistentPoint: string | null;
@@ -66,7 +80,9 @@ async function planInSnapshot(ctx: TaskContext, input: FullSyncInput, snapshotNa
     const major = async (db: Client): Promise<number> => Math.floor(Number((await db.query('SHOW server_version_num')).rows[0].server_version_num) / 10000);
     const sameMajorVersion = (await major(src)) === (await major(destination));
     const full = input.spec.full;
-    const plans = await planTables(src, input.tables, { chunkRows: full.chunkRows, chunkBytes: full.chunkMB * 1024 * 1024, destinationColumns, sameMajorVersion });
+    const plans = await planTables(src, input.tables, {
+      chunkRows: full.chunkRows, chunkBytes: full.chunkMB * 1024 * 1024, destinationColumns, sameMajorVersion, mapping: input.spec,
+    });
     return plans;
   } finally {
     await src.query('COMMIT').catch(() => undefined);
@@ -82,10 +98,8 @@ async function planInSnapshot(ctx: TaskContext, input: FullSyncInput, snapshotNa
 async function startFresh(ctx: TaskContext, input: FullSyncInput, runId: string, destination: Client): Promise<{ snapshot: Snapshot; plans: TablePlan[] }> {
   let snapshot: Snapshot;
   if (input.withSlot) {
-    await withClient(ctx.source, async (db) => {
-      await ensurePublication(db, ctx.publication, input.tables);
-      await dropSlotIfExists(db, ctx.slot);
-    });
+    await prepareSource(ctx, input.spec, input.taskId, input.addition?.publishTables ?? input.tables);
+    await withClient(ctx.source, (db) => dropSlotIfExists(db, ctx.slot));
     await dropOriginIfExists(destination, ctx.origin);
     const created = await createSlotWithSnapshot(ctx.source, ctx.slot);
     snapshot = { name: created.snapshotName, holder: created.connection, consistentPoint: created.consistentPoint };
@@ -97,7 +111,7 @@ async function startFresh(ctx: TaskContext, input: FullSyncInput, runId: string,
       await destination.query(`TRUNCATE ${input.tables.map((t) => qualified(t.target)).join(', ')}`);
     }
     const plans = await planInSnapshot(ctx, input, snapshot.name, destination);
-    await saveNewFullSync(destination, { taskId: input.taskId, runId }, input.withSlot ? ctx.slot : null, snapshot.consistentPoint, plans);
+    await saveNewFullSync(destination, { taskId: progressId(input), runId }, input.withSlot ? ctx.slot : null, snapshot.consistentPoint, plans);
     return { snapshot, plans };
   } catch (err) {
     await snapshot.holder.end().catch(() => undefined);
@@ -113,7 +127,8 @@ async function startFresh(ctx: TaskContext, input: FullSyncInput, runId: string,
  * converges.
  */
 export async function fullSync(input: FullSyncInput): Promise<FullSyncResult> {
-  const ctx = taskContext(input);
+  const ctx = input.addition ? { ...taskContext(input), slot: input.addition.slot, origin: input.addition.origin } : taskContext(input);
+  const progressKey = progressId(input);
   const activity = Context.current();
   const runId = activity.info.workflowExecution?.runId ?? input.taskId;
   const activityStart = Date.now();
@@ -123,7 +138,7 @@ export async function fullSync(input: FullSyncInput): Promise<FullSyncResult> {
   const heartbeat = setInterval(() => activity.heartbeat(), 5_000);
   try {
     await ensureProgressStore(destination);
-    const stored = await loadFullSync(destination, input.taskId);
+    const stored = await loadFullSync(destination, progressKey);
     const slotAlive = !input.withSlot || (stored?.slot === ctx.slot && (await withClient(ctx.source, (db) => slotExists(db, ctx.slot))));
     let plans: TablePlan[];
     let done: DoneChunk[] = [];
@@ -133,14 +148,19 @@ export async function fullSync(input: FullSyncInput): Promise<FullSyncResult> {
     if (stored && stored.runId === runId && slotAlive) {
       const fresh = await exportSnapshot(ctx);
       snapshot = fresh;
-      const resumed = await recordResume(destination, input.taskId, fresh.lsn);
+      const resumed = await recordResume(destination, progressKey, fresh.lsn);
       plans = resumed.plan;
-      done = await loadDoneChunks(destination, input.taskId);
+      done = await loadDoneChunks(destination, progressKey);
       consistentPoint = resumed.consistentPoint;
       catchUpUntil = input.withSlot ? resumed.catchUpUntil : null;
       resumedAttempts = resumed.attempts - 1;
       logger.info({ task: input.taskId, chunksDone: done.length, catchUpUntil }, 'full sync resumes from recorded chunks with a new snapshot');
     } else {
+      // A bad row filter fails the task before anything is created on the source (it is the spec's fault:
+      // retrying cannot fix it). The precheck reports it first; this guards every other way in.
+      await withClient(ctx.source, (db) => checkRowFilters(db, input.tables, input.spec)).catch((err: unknown) => {
+        throw err instanceof RowFilterError ? ApplicationFailure.nonRetryable(err.message, 'InvalidRowFilter') : err;
+      });
       const started = await startFresh(ctx, input, runId, destination);
       snapshot = started.snapshot;
       plans = started.plans;
@@ -180,7 +200,7 @@ export async function fullSync(input: FullSyncInput): Promise<FullSyncResult> {
     };
     publish(before, true);
     const progress = await copyChunks({
-      taskId: input.taskId,
+      taskId: progressKey,
       attempt: activity.info.attempt,
       plans,
       done,

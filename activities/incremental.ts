@@ -2,9 +2,12 @@ import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activ
 import type { SelectedTable } from '../src/catalog/names';
 import { withClient } from '../src/conn/connect';
 import { ChangeTooLargeError, IncrementalStream } from '../src/stream/incremental';
-import { createSlot, ensurePublication, evictStaleSessions, slotExists } from '../src/stream/replication-objects';
+import { createSlot, evictStaleSessions, slotExists } from '../src/stream/replication-objects';
 import { logger } from '../src/log';
 import { limitsOf, RateLimiter } from '../src/util/rate-limiter';
+import { DdlFailedError } from '../src/ddl/ddl-log';
+import { ddlFailure, failureClock, type DdlFailureClock } from './ddl-retry';
+import { prepareSource } from './source-setup';
 import { watchThrottle } from './throttle-watch';
 import { progressReporter, taskContext, type TaskInput } from './context';
 
@@ -14,7 +17,9 @@ export interface IncrementalInput extends TaskInput {
   catchUpUntil?: string | null;
 }
 
-const HEARTBEAT_MS = 3_000;
+const HEARTBEAT_MS = 1_000;
+/** Rates are measured and status reported over this interval (each report is also a history event at most every 10 s). */
+const REPORT_MS = 3_000;
 /** Retained WAL above this is flagged in `status` and logged: the stream is not keeping up, or is stopped. */
 const RETAINED_WAL_WARN_BYTES = 1024 ** 3;
 
@@ -33,7 +38,7 @@ export async function incrementalSync(input: IncrementalInput): Promise<void> {
   await withClient(ctx.source, async (db) => {
     // Without a full sync there is no snapshot slot yet: stream from "now".
     if (!(await slotExists(db, ctx.slot))) {
-      await ensurePublication(db, ctx.publication, input.tables);
+      await prepareSource(ctx, input.spec, input.taskId, input.tables);
       await createSlot(db, ctx.slot);
     }
     const evicted = await withClient(ctx.destination, (dst) => evictStaleSessions(db, dst, ctx.slot, ctx.applicationName));
@@ -44,20 +49,28 @@ export async function incrementalSync(input: IncrementalInput): Promise<void> {
   const limiter = new RateLimiter(limitsOf(input.spec.throttle?.incremental));
   const stopWatching = watchThrottle((t) => limiter.setLimits(limitsOf(t.incremental)));
   const stream = new IncrementalStream({
-    ...ctx, taskId: input.taskId, tables: input.tables, catchUpUntil: input.catchUpUntil, signal: abort.signal, maxChangeBytes: workerMaxChangeBytes(),
+    ...ctx, taskId: input.taskId, tables: input.tables, mapping: input.spec, catchUpUntil: input.catchUpUntil, signal: abort.signal, maxChangeBytes: workerMaxChangeBytes(),
     beforeChange: (bytes) => (limiter.limited ? limiter.take(1, bytes) : undefined),
   });
   const report = progressReporter(10_000);
   const activity = Context.current();
   let last = { rows: 0, bytes: 0, at: Date.now() };
-  const beat = setInterval(() => {
+  let lastEvents = '0/0/0';
+  // Heartbeats every second: a cancellation (pause, release, modifyObjects) arrives with their answer.
+  // A DDL failure's clock from earlier attempts is carried on until the stream gets past it (ddl-retry.ts).
+  let ddlClock = (activity.info.heartbeatDetails as { ddlFailure?: DdlFailureClock } | undefined)?.ddlFailure;
+  const beat = setInterval(() => activity.heartbeat({ appliedLsn: stream.stats().appliedLsn, ddlFailure: ddlClock }), HEARTBEAT_MS);
+  const reporting = setInterval(() => {
     const s = stream.stats();
     const now = Date.now();
     const seconds = Math.max(0.001, (now - last.at) / 1000);
     const rowsPerSecond = Math.round((s.rows - last.rows) / seconds);
     const bytesPerSecond = Math.round((s.bytes - last.bytes) / seconds);
     last = { rows: s.rows, bytes: s.bytes, at: now };
-    activity.heartbeat({ appliedLsn: s.appliedLsn });
+    // A DDL outcome or a column left out is reported at once (rare, and what an operator must see).
+    const events = `${s.ddl.applied}/${s.ddl.refused}/${s.ignoredColumns.length}`;
+    const noteworthy = events !== lastEvents;
+    lastEvents = events;
     const retainedWalWarning = s.retainedWalBytes !== null && s.retainedWalBytes > RETAINED_WAL_WARN_BYTES;
     if (retainedWalWarning) logger.warn({ retainedWalBytes: s.retainedWalBytes }, 'the slot retains a lot of WAL on the source');
     report({
@@ -65,11 +78,11 @@ export async function incrementalSync(input: IncrementalInput): Promise<void> {
       stats: {
         sourceLsn: s.sourceLsn, appliedLsn: s.appliedLsn, receivedLsn: s.receivedLsn, confirmedLsn: s.confirmedLsn,
         retainedWalBytes: s.retainedWalBytes, retainedWalWarning, transactions: s.transactions, batches: s.batches,
-        rows: s.rows, bytes: s.bytes, missingRows: s.missingRows, catchUpMissingRows: s.catchUpMissingRows, replayedBatches: s.replayedBatches,
+        rows: s.rows, bytes: s.bytes, missingRows: s.missingRows, catchUpMissingRows: s.catchUpMissingRows, replayedBatches: s.replayedBatches, ddl: s.ddl, ignoredColumns: s.ignoredColumns,
         lagSeconds: s.lagSeconds, rowsPerSecond, bytesPerSecond, reportedAt: new Date(now).toISOString(),
       },
-    });
-  }, HEARTBEAT_MS);
+    }, noteworthy);
+  }, REPORT_MS);
   let cancelled: unknown;
   activity.cancelled.catch((err) => {
     cancelled = err;
@@ -80,10 +93,16 @@ export async function incrementalSync(input: IncrementalInput): Promise<void> {
   } catch (err) {
     // Retrying cannot make a change smaller: fail the task, naming the table and LSN.
     if (err instanceof ChangeTooLargeError) throw ApplicationFailure.nonRetryable(err.message, 'ChangeTooLarge');
+    if (err instanceof DdlFailedError) {
+      ddlClock = failureClock(ddlClock, err);
+      activity.heartbeat({ appliedLsn: stream.stats().appliedLsn, ddlFailure: ddlClock });
+      throw ddlFailure(err, ddlClock, input.spec);
+    }
     throw err;
   } finally {
     stopWatching();
     clearInterval(beat);
+    clearInterval(reporting);
   }
   throw cancelled ?? new CancelledFailure('incremental stream stopped');
 }

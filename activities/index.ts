@@ -4,3 +4,4 @@ export { createSchema, finishSchema } from './schema';
 export { fullSync } from './full';
 export { incrementalSync } from './incremental';
 export { releaseTask } from './release';
+export { catchUpAddedTables, finishAddition, mainStreamPosition, planModification, setPublication } from './modify';

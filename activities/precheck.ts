@@ -1,11 +1,21 @@
 import { ApplicationFailure } from '@temporalio/common';
+import { clientConfig } from '../src/conn/endpoint';
 import { formatReport, runPrecheck, type PrecheckOutcome } from '../src/precheck/run';
-import { taskContext, type TaskInput } from './context';
+import { applicationName, slotName } from '../src/spec/task-id';
+import type { TaskInput } from './context';
 
 /** Runs every check; a blocked precheck fails the task for good, with the report as the failure detail. */
 export async function precheck(input: TaskInput): Promise<PrecheckOutcome> {
-  const ctx = taskContext(input);
-  const outcome = await runPrecheck(input.spec, ctx.source, ctx.destination, ctx.slot);
+  const { spec, taskId } = input;
+  const app = applicationName(taskId);
+  // Endpoints are resolved inside the precheck: a password variable missing on this worker is reported
+  // as a failed source-connect/destination-connect item, like any other way of not getting in.
+  const outcome = await runPrecheck(
+    spec,
+    () => clientConfig('source', spec.source, app),
+    () => clientConfig('destination', spec.destination, app),
+    slotName(taskId),
+  );
   if (outcome.report.blocked) {
     throw ApplicationFailure.create({
       type: 'PrecheckFailed',

@@ -1,7 +1,8 @@
+import { ApplicationFailure } from '@temporalio/common';
 import type { SelectedTable } from '../src/catalog/names';
 import { withClient } from '../src/conn/connect';
-import type { SchemaPlan } from '../src/schema/ddl';
-import { applyGroupsInParallel, applyStatements, planSchema, syncSequenceValues } from '../src/schema/sync';
+import { SchemaSpecError, type SchemaPlan } from '../src/schema/ddl';
+import { applyGroupsInParallel, applyStatements, planSchema, SchemaStatementError, syncSequencePositions } from '../src/schema/sync';
 import { logger } from '../src/log';
 import { taskContext, type TaskInput } from './context';
 
@@ -9,6 +10,17 @@ export interface SchemaInput extends TaskInput {
   tables: SelectedTable[];
   /** PK/UNIQUE are created by finishSchema, after the data (the tables are new and the copy fills them). */
   deferKeys?: boolean;
+}
+
+/**
+ * A statement the destination refuses for good (an object in the way, a type that is missing, data that
+ * breaks a unique key) or a spec the schema cannot follow fails the task at once: retrying for
+ * retry.otherMinutes would only repeat the same error.
+ */
+function failFastOnPermanent(err: unknown): never {
+  if (err instanceof SchemaStatementError && err.permanent) throw ApplicationFailure.nonRetryable(err.message, 'SchemaStatementRejected');
+  if (err instanceof SchemaSpecError) throw ApplicationFailure.nonRetryable(err.message, 'InvalidSpec');
+  throw err;
 }
 
 /** What finishSchema builds after the data; DDL text only, so it may travel through the history. */
@@ -19,21 +31,41 @@ export type AfterDataPlan = Pick<SchemaPlan, 'afterData' | 'foreignKeys' | 'skip
  * Returns the after-data half of the same plan, so finishSchema does not read the catalog again (for
  * 1 000 tables planning takes seconds); the history then also shows what will be built.
  */
-export async function createSchema(input: SchemaInput): Promise<{ statements: number; afterData: AfterDataPlan | undefined }> {
+export async function createSchema(
+  input: SchemaInput,
+): Promise<{ statements: number; afterData: AfterDataPlan | undefined; skippedForExcludedColumns: string[] }> {
+  return createSchemaOnce(input).catch(failFastOnPermanent);
+}
+
+async function createSchemaOnce(
+  input: SchemaInput,
+): Promise<{ statements: number; afterData: AfterDataPlan | undefined; skippedForExcludedColumns: string[] }> {
   const ctx = taskContext(input);
   const plan = await planSchema(ctx.source, input.spec, input.tables, input.deferKeys);
+  if (plan.skippedForExcludedColumns.length) {
+    logger.warn({ task: input.taskId, skipped: plan.skippedForExcludedColumns }, 'objects using excluded columns were not created');
+  }
   await withClient(ctx.destination, (dst) => applyStatements(dst, plan.beforeData));
   const afterData: AfterDataPlan = { afterData: plan.afterData, foreignKeys: plan.foreignKeys, skippedForeignKeys: plan.skippedForeignKeys };
   // Temporal refuses payloads over 2 MB: a plan too big to travel is made again by finishSchema instead.
   const fits = JSON.stringify(afterData).length <= MAX_PLAN_PAYLOAD_BYTES;
-  return { statements: plan.beforeData.length, afterData: fits ? afterData : undefined };
+  return { statements: plan.beforeData.length, afterData: fits ? afterData : undefined, skippedForExcludedColumns: plan.skippedForExcludedColumns };
 }
 
 /** Well under Temporal's 2 MB payload limit, and small enough not to bloat the history. */
 const MAX_PLAN_PAYLOAD_BYTES = 512 * 1024;
 
-/** After the data: deferred keys and secondary indexes (tables in parallel), foreign keys, sequence positions. */
-export async function finishSchema(input: SchemaInput & { createObjects: boolean; plan?: AfterDataPlan }): Promise<{ statements: number; sequences: number; skippedForeignKeys: string[] }> {
+/**
+ * After the data: deferred keys and secondary indexes (tables in parallel), foreign keys, sequence positions
+ * (serial, identity, defaults' and, with a whole schema selected, its standalone sequences).
+ */
+export async function finishSchema(input: FinishInput): Promise<{ statements: number; sequences: number; skippedForeignKeys: string[] }> {
+  return finishSchemaOnce(input).catch(failFastOnPermanent);
+}
+
+type FinishInput = SchemaInput & { createObjects: boolean; plan?: AfterDataPlan };
+
+async function finishSchemaOnce(input: FinishInput): Promise<{ statements: number; sequences: number; skippedForeignKeys: string[] }> {
   const ctx = taskContext(input);
   return withClient(ctx.source, (src) =>
     withClient(ctx.destination, async (dst) => {
@@ -55,7 +87,7 @@ export async function finishSchema(input: SchemaInput & { createObjects: boolean
         if (skippedForeignKeys.length) logger.warn({ skippedForeignKeys }, 'foreign keys to unselected tables were not created');
       }
       const t1 = Date.now();
-      const sequences = await syncSequenceValues(src, dst, input.tables);
+      const sequences = await syncSequencePositions(src, dst, input.spec, input.tables);
       logger.info({ task: input.taskId, sequences, sequencesSeconds: seconds(t1), totalSeconds: seconds(t0) }, 'sequence positions copied');
       return { statements, sequences, skippedForeignKeys };
     }),

@@ -1,6 +1,6 @@
 // Names users script against (temporal CLI, pg-dts CLI, tests). Declared once, imported everywhere.
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { Throttle } from '../src/spec/schema';
+import type { TaskSpec, Throttle } from '../src/spec/schema';
 import type { TaskStatus, ProgressReport } from './status';
 
 export const WORKFLOW_TYPE = 'syncTask';
@@ -16,4 +16,10 @@ export const progressSignal = defineSignal<[ProgressReport]>('progress');
  * Running activities pick it up by polling `status.throttle`.
  */
 export const throttleSignal = defineSignal<[Throttle]>('throttle');
+/**
+ * Replaces the task's selection (`{ "objects": [...] }`, the spec's `objects`) while it runs: added tables
+ * are prechecked, created, copied and then joined to the stream; removed tables stop being applied
+ * (nothing is dropped on the destination).
+ */
+export const modifyObjectsSignal = defineSignal<[{ objects: TaskSpec['objects'] }]>('modifyObjects');
 export const statusQuery = defineQuery<TaskStatus>('status');

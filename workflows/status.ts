@@ -1,13 +1,15 @@
 // The shape of the `status` query. Pure types: shared by the workflow, activities and the CLI.
 import type { PrecheckReport } from '../src/precheck/types';
 import type { Throttle } from '../src/spec/schema';
+import type { DdlStats } from '../src/ddl/ddl-log';
 
 export type Phase = 'precheck' | 'schema' | 'full' | 'incremental' | 'paused' | 'releasing' | 'released' | 'failed';
 
 export interface TableStatus {
   source: string;
   target: string;
-  state: 'pending' | 'copying' | 'copied';
+  /** removed: deselected by modifyObjects (its destination table is kept, no longer written). */
+  state: 'pending' | 'copying' | 'copied' | 'removed';
   rowsCopied: number;
   /** Bytes of COPY data read from the source (text or binary format). */
   bytesCopied: number;
@@ -71,6 +73,10 @@ export interface IncrementalStatus {
   /** Rows missing while replaying the catch-up window of a resumed full sync: expected, not a divergence. */
   catchUpMissingRows?: number;
   replayedBatches: number;
+  /** DDL replicated and refused (with reasons and the latest statements). */
+  ddl?: DdlStats;
+  /** Source columns the destination lacks (DDL not replicated yet applied there): left out of writes. */
+  ignoredColumns?: string[];
   lagSeconds: number;
   rowsPerSecond: number;
   bytesPerSecond: number;
@@ -80,6 +86,17 @@ export interface IncrementalStatus {
 export type ProgressReport =
   | { kind: 'full'; tables: TableProgressReport[]; overall?: FullSyncStatus }
   | { kind: 'incremental'; stats: IncrementalStatus };
+
+/** The latest `modifyObjects`, as it goes through its steps (workflows/modify-objects.ts). */
+export interface ModificationStatus {
+  state: 'waiting' | 'planning' | 'removing' | 'creating' | 'copying' | 'catching-up' | 'joining' | 'done' | 'refused' | 'failed';
+  added: string[];
+  removed: string[];
+  requestedAt: string;
+  finishedAt: string | null;
+  /** Why it was refused or failed; the task's selection is then the one before the signal. */
+  problems: string[];
+}
 
 export interface TaskStatus {
   name: string;
@@ -101,4 +118,5 @@ export interface TaskStatus {
   /** The limits in force now (spec, then the latest valid `throttle` signal); `{}` is unlimited. */
   throttle: Throttle;
   phaseChanges: { phase: Phase; at: string }[];
+  modification?: ModificationStatus | null;
 }

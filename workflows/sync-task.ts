@@ -1,17 +1,16 @@
 // The synchronization task: precheck -> schema -> full -> incremental, until released.
 // Orchestration only: every side effect is an activity. Deterministic by construction.
-import {
-  ActivityCancellationType, ApplicationFailure, CancellationScope, condition, isCancellation, proxyActivities,
-  setHandler, workflowInfo,
-} from '@temporalio/workflow';
-import type { RetryPolicy } from '@temporalio/common';
-import type * as activities from '../activities';
+import { ApplicationFailure, CancellationScope, condition, isCancellation, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { AfterDataPlan } from '../activities/schema';
 import type { SelectedTable } from '../src/catalog/names';
-import { parseTaskSpec, SpecError, endpointLabel } from '../src/spec/validate';
+import { parseObjects, parseTaskSpec, SpecError, endpointLabel } from '../src/spec/validate';
 import { parseThrottle, type TaskSpec } from '../src/spec/schema';
 import { publicationName, slotName, taskIdFromWorkflowId } from '../src/spec/task-id';
-import { pauseSignal, progressSignal, releaseSignal, resumeSignal, statusQuery, throttleSignal } from './messages';
+import {
+  modifyObjectsSignal, pauseSignal, progressSignal, releaseSignal, resumeSignal, statusQuery, throttleSignal,
+} from './messages';
+import { modifyObjects } from './modify-objects';
+import { activitiesFor } from './task-activities';
 import type { Phase, TableProgressReport, TaskStatus } from './status';
 
 export interface SyncTaskResult {
@@ -31,30 +30,12 @@ function validate(input: unknown): TaskSpec {
   }
 }
 
-function activitiesFor(spec: TaskSpec) {
-  // Connection outages may last retry.connectionMinutes; the retry policy backs off to one try a minute.
-  const retry: RetryPolicy = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '60s', nonRetryableErrorTypes: ['InvalidSpec', 'PrecheckFailed'] };
-  const windowMs = spec.retry.connectionMinutes * 60_000;
-  const short = proxyActivities<typeof activities>({ startToCloseTimeout: '10m', scheduleToCloseTimeout: windowMs, retry });
-  // The copy heartbeats every 5 s; a dead worker's copy is resumed elsewhere after 20 s of silence.
-  const copy = proxyActivities<typeof activities>({ startToCloseTimeout: '7d', heartbeatTimeout: '20s', retry });
-  const stream = proxyActivities<typeof activities>({
-    startToCloseTimeout: '3650d',
-    heartbeatTimeout: '15s',
-    // A stream should come back quickly once its cause is gone: retry at least every 10 s.
-    // Pause and release must know the stream has stopped before they act on the slot.
-    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    retry: { ...retry, maximumInterval: '10s' },
-  });
-  // Cleanup after a fatal failure must not itself hang for the whole connection window.
-  const cleanup = proxyActivities<typeof activities>({ startToCloseTimeout: '2m', scheduleToCloseTimeout: '10m', retry });
-  return { short, copy, stream, cleanup };
-}
-
 export async function syncTask(input: unknown): Promise<SyncTaskResult> {
-  const spec = validate(input);
+  let spec = validate(input);
   const taskId = taskIdFromWorkflowId(workflowInfo().workflowId);
-  const { short, copy, stream, cleanup } = activitiesFor(spec);
+  const taskActivities = activitiesFor(spec);
+  const { short, copy, stream, cleanup } = taskActivities;
+  // The spec changes only through modifyObjects (its `objects`); activities always get the current one.
   const task = { spec, taskId };
   const wants = (t: TaskSpec['syncTypes'][number]): boolean => spec.syncTypes.includes(t);
 
@@ -63,7 +44,7 @@ export async function syncTask(input: unknown): Promise<SyncTaskResult> {
     source: endpointLabel(spec.source.url), destination: endpointLabel(spec.destination.url),
     slot: slotName(taskId), publication: publicationName(taskId), syncTypes: spec.syncTypes,
     tables: [], precheck: null, consistentPoint: null, full: null, incremental: null, lastError: null,
-    throttle: spec.throttle ?? {}, phaseChanges: [],
+    throttle: spec.throttle ?? {}, phaseChanges: [], modification: null,
   };
   const enter = (phase: Phase): void => {
     status.phase = phase;
@@ -82,6 +63,18 @@ export async function syncTask(input: unknown): Promise<SyncTaskResult> {
     const parsed = parseThrottle(input);
     if (parsed.ok) status.throttle = parsed.throttle;
     else status.lastError = `throttle signal ignored: ${parsed.problems.join('; ')}`;
+  });
+  // The new selection waits until the stream runs (a task still copying finishes its first selection).
+  const pendingObjects: { objects: TaskSpec['objects']; at: string }[] = [];
+  setHandler(modifyObjectsSignal, (input: unknown) => {
+    const parsed = parseObjects(input);
+    if (!parsed.ok) {
+      status.lastError = `modifyObjects signal ignored: ${parsed.problems.join('; ')}`;
+      return;
+    }
+    const at = new Date().toISOString();
+    pendingObjects.push({ objects: parsed.objects, at });
+    status.modification = { state: 'waiting', added: [], removed: [], requestedAt: at, finishedAt: null, problems: [] };
   });
   setHandler(progressSignal, (report) => {
     if (report.kind === 'incremental') {
@@ -109,6 +102,17 @@ export async function syncTask(input: unknown): Promise<SyncTaskResult> {
   let catchUpUntil: string | null = null;
   let touchedSource = false; // a blocked precheck creates nothing, so it has nothing to clean up
 
+  // modifyObjects may hold the stream (stopped, drained) for a moment to hand a table over exactly.
+  let holdRequested = false;
+  let streamStopped = true;
+  const hold = {
+    holdStream: async (): Promise<void> => {
+      holdRequested = true;
+      await condition(() => streamStopped);
+    },
+    releaseStream: (): void => void (holdRequested = false),
+  };
+
   const streamUntilReleased = async (): Promise<void> => {
     while (!releaseRequested) {
       if (status.paused) {
@@ -116,17 +120,49 @@ export async function syncTask(input: unknown): Promise<SyncTaskResult> {
         await condition(() => !status.paused || releaseRequested);
         continue;
       }
-      enter('incremental');
+      if (holdRequested) {
+        await condition(() => !holdRequested || releaseRequested);
+        continue;
+      }
+      if (status.phase !== 'incremental') enter('incremental');
       const scope = new CancellationScope();
+      streamStopped = false;
       const running = scope.run(() => stream.incrementalSync({ ...task, tables, catchUpUntil }));
       running.catch(() => undefined);
-      await Promise.race([running, condition(() => status.paused || releaseRequested)]);
+      await Promise.race([running, condition(() => status.paused || releaseRequested || holdRequested)]);
       scope.cancel();
       try {
         await running;
       } catch (err) {
         if (!isCancellation(err)) throw err;
+      } finally {
+        streamStopped = true;
       }
+    }
+  };
+
+  const modificationsUntilReleased = async (): Promise<void> => {
+    for (;;) {
+      await condition(() => pendingObjects.length > 0 || releaseRequested);
+      if (releaseRequested) return;
+      const next = pendingObjects.shift()!;
+      await modifyObjects(
+        {
+          activities: taskActivities, taskId,
+          spec: () => task.spec,
+          tables: () => tables,
+          commit: (nextSpec, nextTables) => {
+            spec = nextSpec;
+            task.spec = nextSpec;
+            tables = nextTables;
+          },
+          ...hold,
+          tableRows: () => status.tables,
+          report: (m) => void (status.modification = m),
+        },
+        next.objects,
+        next.at,
+      );
     }
   };
 
@@ -156,7 +192,8 @@ export async function syncTask(input: unknown): Promise<SyncTaskResult> {
     } else if (wants('schema')) {
       await short.finishSchema({ ...task, tables, createObjects: true, plan: afterData });
     }
-    if (wants('incremental')) await streamUntilReleased();
+    if (wants('incremental')) await Promise.all([streamUntilReleased(), modificationsUntilReleased()]);
+    else if (pendingObjects.length) status.lastError = 'modifyObjects applies to tasks with incremental sync; this task has finished its selection';
   };
 
   const main = new CancellationScope();

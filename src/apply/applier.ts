@@ -12,16 +12,43 @@
 // See docs/apply-pipeline.md.
 import type { Client, DatabaseError } from 'pg';
 import type { Pgoutput } from 'pg-logical-replication';
-import { tableKey, type SelectedTable } from '../catalog/names';
+import {
+  columnMapper, isIdentityMapping, tableKey, tableOperations, targetTableName, type ColumnMapper, type Mapping, type SelectedTable,
+  type TableRef,
+} from '../catalog/names';
 import { logger } from '../log';
 import { formatLsn, parseLsn, type Lsn } from '../util/lsn';
-import { literal } from '../util/sql';
+import { ident, literal } from '../util/sql';
+import { decideDdl, inWholeSchema } from '../ddl/apply';
+import { parseCapturedDdl } from '../ddl/capture';
+import { DdlFailedError, DdlLog } from '../ddl/ddl-log';
 import { ChangeBuffer, keyChanges, type LoggedChange, type RelationTarget, type TableEffect } from './change-buffer';
-import { loadRelationTarget } from './relation-target';
+import { loadRelationTarget, mapRow, type TableRules } from './relation-target';
 import { deleteKeyTakenByMove, multiDelete, multiInsert, multiUpdate, setColumnsOf, signatureColumns } from './set-statements';
 import { truncateStatement, type Row, type Statement } from './statements';
 
 const MAX_QUEUED_JOBS = 3;
+
+/** A selected table as the applier needs it: where it goes and which of its changes are applied. */
+export interface AppliedTable extends SelectedTable {
+  dml: ReadonlySet<string>;
+  /** Source column -> destination name (null: excluded); absent when the table keeps its column names. */
+  columns?: ColumnMapper;
+}
+
+/** The applier's view of the selection, from the spec's per-table rules. */
+export function appliedTables(spec: Mapping, tables: SelectedTable[]): Map<string, AppliedTable> {
+  return new Map(
+    tables.map((t) => [
+      tableKey(t.source),
+      {
+        ...t,
+        dml: tableOperations(spec, t.source).dml,
+        ...(isIdentityMapping(spec, t.source) ? {} : { columns: columnMapper(spec, t.source) }),
+      },
+    ]),
+  );
+}
 
 export interface ApplierOptions {
   /** Source commit end LSN already applied (origin progress); earlier transactions are skipped. */
@@ -43,6 +70,15 @@ export interface ApplierOptions {
    * (docs/full-sync.md): missing rows are expected, and a key change may find its new key taken.
    */
   catchUpUntil?: Lsn | null;
+  /** DDL replication: the task's capture prefix and its mapping (names, selection, per-table ddl switch). */
+  ddl?: {
+    prefix: string;
+    mapping: Mapping;
+    taskId: string;
+    /** Adopt tables created (or renamed) in schemas selected whole; false for a stream that serves only
+     * its listed tables (catching up tables being added, while the main stream serves the rest). */
+    adopt: boolean;
+  };
 }
 
 export const DEFAULT_APPLIER_LIMITS = {
@@ -64,6 +100,8 @@ export interface ApplierStats {
   /** Batches written change by change because their set-wise form broke a unique constraint. */
   replayedBatches: number;
   batches: number;
+  /** schema.table.column of source columns the destination table lacks (left out of writes). */
+  ignoredColumns: string[];
 }
 
 /** A change that breaks a constraint only set-wise (e.g. two rows swapping a unique value). */
@@ -71,6 +109,12 @@ const isConstraintViolation = (err: unknown): boolean => /^23/.test((err as Data
 
 export class Applier {
   private inSourceTxn = false;
+  /** Commit LSN of the source transaction being received. */
+  private txnFinalLsn: Lsn = 0n;
+  /** Source tables whose rows the current transaction changed, and those it created (DDL). */
+  private readonly txnRowTables = new Set<string>();
+  private readonly txnCreatedTables = new Set<string>();
+  readonly ddlLog: DdlLog;
   private skipping = false;
   /** The current source transaction lies in the catch-up window (ApplierOptions.catchUpUntil). */
   private catchingUp = false;
@@ -97,16 +141,17 @@ export class Applier {
   private durableLsn: Lsn | null;
   private readonly preparedNames = new Map<string, string>();
   readonly stats: ApplierStats = {
-    appliedLsn: null, transactions: 0, rows: 0, bytes: 0, skippedTransactions: 0, missingRows: 0, catchUpMissingRows: 0, replayedBatches: 0, batches: 0,
+    appliedLsn: null, transactions: 0, rows: 0, bytes: 0, skippedTransactions: 0, missingRows: 0, catchUpMissingRows: 0, replayedBatches: 0, batches: 0, ignoredColumns: [],
   };
 
   constructor(
     private readonly db: Client,
-    private readonly tables: Map<string, SelectedTable>,
+    private readonly tables: Map<string, AppliedTable>,
     private readonly opts: ApplierOptions,
   ) {
     if (opts.appliedUpTo !== null) this.stats.appliedLsn = formatLsn(opts.appliedUpTo);
     this.durableLsn = opts.appliedUpTo;
+    this.ddlLog = new DdlLog(opts.ddl?.taskId ?? '');
   }
 
   /** True when everything received has been committed on the destination and acknowledged. */
@@ -140,8 +185,11 @@ export class Applier {
       case 'truncate':
         if (this.skipping) return;
         return this.truncate(msg);
+      case 'message':
+        if (this.skipping || !this.opts.ddl) return;
+        return this.ddlMessage(msg);
       default:
-        return; // type, origin and message records carry nothing to apply here
+        return; // type and origin records carry nothing to apply here
     }
   }
 
@@ -163,10 +211,68 @@ export class Applier {
     if (this.failure) throw this.failure;
   }
 
+  /**
+   * A table the task syncs: listed at start, or (DDL replication) created or renamed since in a schema
+   * the task selects whole. Resolved from the spec, so a restarted stream knows it without being told.
+   */
+  private selectedTable(ref: TableRef): AppliedTable | undefined {
+    const listed = this.tables.get(tableKey(ref));
+    if (listed || !this.opts.ddl?.adopt || !inWholeSchema(this.opts.ddl.mapping, ref)) return listed;
+    const adopted = appliedTables(this.opts.ddl.mapping, [{ source: ref, target: targetTableName(this.opts.ddl.mapping, ref) }]).get(tableKey(ref))!;
+    this.tables.set(tableKey(ref), adopted);
+    return adopted;
+  }
+
+  /**
+   * A captured DDL statement, at its place among the row changes: rows before it are written first, then
+   * the mapped statement runs in the same destination transaction, so the origin's progress covers both.
+   * A statement the task does not replicate is refused visibly (log + status), never dropped silently.
+   */
+  private async ddlMessage(msg: Pgoutput.MessageMessage): Promise<void> {
+    const ddl = this.opts.ddl!;
+    const captured = parseCapturedDdl(ddl.prefix, msg);
+    if (!captured) return;
+    const rowsBefore = new Set([...this.txnRowTables].filter((k) => !this.txnCreatedTables.has(k)));
+    const decision = decideDdl(captured, ddl.mapping, { isSelected: (ref) => this.selectedTable(ref) !== undefined }, rowsBefore);
+    const lsn = formatLsn(this.txnFinalLsn);
+    this.ddlLog.record(decision, lsn);
+    if (decision.kind === 'refuse') return;
+    for (const e of decision.effects) {
+      if (e.type === 'create-table') this.txnCreatedTables.add(tableKey(e.table));
+      if (e.type === 'drop-table') this.tables.delete(tableKey(e.table));
+      if (e.type === 'rename-table') this.tables.delete(tableKey(e.from));
+    }
+    if (!decision.statements.length) return;
+    this.txnChanged = true;
+    // Every table's next relation message is loaded again (queued after this DDL): the destination's
+    // columns or keys may have moved even where the source's relation message looks the same.
+    this.relationShapes.clear();
+    await this.submitBuffer();
+    await this.backpressure();
+    this.enqueueInDestTxn(async () => {
+      await this.db.query(`SELECT pg_catalog.set_config('search_path', $1, true)`, [decision.searchPath.map((s) => ident(s)).join(', ') || 'pg_catalog']);
+      for (const sql of decision.statements) {
+        try {
+          await this.db.query(sql);
+        } catch (err) {
+          throw new DdlFailedError(sql, lsn, err);
+        }
+      }
+    });
+  }
+
+  /** The table joined after this transaction's commit: its copy already holds the change. */
+  private beforeJoin(rel: RelationTarget): boolean {
+    return rel.joinedAt !== undefined && this.txnFinalLsn < rel.joinedAt;
+  }
+
   private begin(msg: Pgoutput.MessageBegin): void {
     this.inSourceTxn = true;
     this.txnChanged = false;
     const finalLsn = parseLsn(msg.commitLsn ?? '0/0');
+    this.txnFinalLsn = finalLsn;
+    this.txnRowTables.clear();
+    this.txnCreatedTables.clear();
     // Progress is a commit *end* LSN; a transaction whose commit record starts before it is already applied.
     this.skipping = this.opts.appliedUpTo !== null && finalLsn < this.opts.appliedUpTo;
     this.catchingUp = this.opts.catchUpUntil != null && finalLsn <= this.opts.catchUpUntil;
@@ -200,33 +306,61 @@ export class Applier {
 
   private async reloadRelation(msg: Pgoutput.MessageRelation): Promise<void> {
     await this.submitBuffer(); // buffered rows belong to the previous shape of the relation
-    const selected = this.tables.get(tableKey({ schema: msg.schema, name: msg.name }));
+    const selected = this.selectedTable({ schema: msg.schema, name: msg.name });
     if (!selected) {
       this.relations.delete(msg.relationOid);
       return;
     }
     let loaded: RelationTarget | undefined;
+    const rules: TableRules = {
+      dml: selected.dml, columnMap: columnMapOf(selected, msg),
+      ...(selected.joinedAt ? { joinedAt: parseLsn(selected.joinedAt) } : {}),
+    };
     await this.enqueue(async () => {
-      loaded = await loadRelationTarget(this.db, selected.target, msg.keyColumns);
+      loaded = this.leaveOutMissingColumns(await loadRelationTarget(this.db, selected.target, msg.keyColumns, rules), msg);
     });
     this.throwIfFailed();
     if (loaded) this.relations.set(msg.relationOid, loaded);
   }
 
+  /**
+   * Source columns the destination table does not have — added by DDL the task refused (or does not
+   * replicate) and not yet added there by hand — are left out of every write, and named in `status`, so
+   * the stream keeps going; the values flow again as soon as the column exists on the destination.
+   */
+  private leaveOutMissingColumns(rel: RelationTarget, msg: Pgoutput.MessageRelation): RelationTarget {
+    const missing = msg.columns.map((c) => c.name).filter((c) => {
+      const to = rel.columnMap ? rel.columnMap.get(c) : c;
+      return to !== null && !rel.columnTypes.has(to ?? c);
+    });
+    if (!missing.length) return rel;
+    const map = new Map(rel.columnMap ?? msg.columns.map((c) => [c.name, c.name]));
+    for (const c of missing) {
+      map.set(c, null);
+      const name = `${msg.schema}.${msg.name}.${c}`;
+      if (!this.stats.ignoredColumns.includes(name)) this.stats.ignoredColumns.push(name);
+    }
+    logger.warn({ table: `${msg.schema}.${msg.name}`, destination: rel.key, columns: missing }, 'source columns missing on the destination are not written');
+    return { ...rel, columnMap: map };
+  }
+
   private rowChange(msg: Pgoutput.MessageInsert | Pgoutput.MessageUpdate | Pgoutput.MessageDelete, bytes: number): Promise<void> | void {
     const rel = this.relations.get(msg.relation.relationOid);
-    if (!rel) return;
+    if (!rel || !rel.dml.has(msg.tag) || this.beforeJoin(rel)) return;
     this.txnChanged = true;
+    if (this.opts.ddl) this.txnRowTables.add(tableKey(msg.relation));
     this.stats.rows++;
     this.stats.bytes += bytes;
     this.batchBytes += bytes;
+    const map = rel.columnMap;
+    const mapped = (row: Row): Row => (map ? mapRow(row, map) : row);
     let change: LoggedChange;
-    if (msg.tag === 'insert') change = { op: 'insert', rel, row: msg.new as Row };
+    if (msg.tag === 'insert') change = { op: 'insert', rel, row: mapped(msg.new as Row) };
     else {
       // The old key (sent when the key changed, or the full old row) identifies the row; else the new row does.
       const keyRow = (msg.old ?? msg.key ?? (msg.tag === 'update' ? msg.new : null)) as Row | null;
       if (!keyRow) return;
-      change = msg.tag === 'update' ? { op: 'update', rel, keyRow, row: msg.new as Row } : { op: 'delete', rel, keyRow };
+      change = msg.tag === 'update' ? { op: 'update', rel, keyRow: mapped(keyRow), row: mapped(msg.new as Row) } : { op: 'delete', rel, keyRow: mapped(keyRow) };
     }
     if (this.catchingUp) this.buffer.catchUp = true;
     // Not mergeable (a key change, or an anomaly only an ordered replay gets right): write it alone.
@@ -243,7 +377,10 @@ export class Applier {
 
   private async truncate(msg: Pgoutput.MessageTruncate): Promise<void> {
     await this.submitBuffer();
-    const targets = msg.relations.map((r) => this.relations.get(r.relationOid)?.target).filter((t) => t !== undefined);
+    const targets = msg.relations
+      .map((r) => this.relations.get(r.relationOid))
+      .filter((rel) => rel !== undefined && rel.dml.has('truncate') && !this.beforeJoin(rel))
+      .map((rel) => rel!.target);
     if (!targets.length) return;
     this.txnChanged = true;
     const stmt = truncateStatement(targets, msg.restartIdentity);
@@ -436,6 +573,12 @@ export class Applier {
     const r = await this.db.query({ name, text: stmt.text, values: stmt.values });
     return r.rowCount ?? 0;
   }
+}
+
+/** The source -> destination column names of a relation, or null when nothing is renamed or excluded. */
+function columnMapOf(table: AppliedTable, msg: Pgoutput.MessageRelation): Map<string, string | null> | null {
+  if (!table.columns) return null;
+  return new Map(msg.columns.map((c) => [c.name, table.columns!(c.name)]));
 }
 
 /** What a relation message says about a table's shape: names, columns with types, key flags. */

@@ -24,6 +24,12 @@ export interface RelationTarget {
   readonly hasOtherUniques: boolean;
   /** Destination column types (format_type), for casting the text values sent in arrays. */
   readonly columnTypes: Map<string, string>;
+  /** Row operations the task applies to this table (the spec's `dml`); others are dropped. */
+  readonly dml: ReadonlySet<string>;
+  /** Source column -> destination column (null: excluded); null when every name stays as it is. */
+  readonly columnMap: ReadonlyMap<string, string | null> | null;
+  /** Changes from transactions committed before this LSN are already in the table's own copy. */
+  readonly joinedAt?: bigint;
 }
 
 export type LoggedChange =

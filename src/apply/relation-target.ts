@@ -17,7 +17,14 @@ interface IndexRow {
   plain_unique: boolean;
 }
 
-export async function loadRelationTarget(db: Client, target: TableRef, sourceKey: string[]): Promise<RelationTarget> {
+/** How the task treats one selected table's changes, beyond its destination name. */
+export interface TableRules {
+  dml: ReadonlySet<string>;
+  columnMap: ReadonlyMap<string, string | null> | null;
+  joinedAt?: bigint;
+}
+
+export async function loadRelationTarget(db: Client, target: TableRef, sourceKey: string[], rules: TableRules): Promise<RelationTarget> {
   const regclass = qualified(target);
   const columns = await db.query<ColumnRow>(
     `SELECT attname::text AS name, format_type(atttypid, atttypmod) AS type, attidentity = 'a' AS always_identity
@@ -37,10 +44,31 @@ export async function loadRelationTarget(db: Client, target: TableRef, sourceKey
   return {
     key: tableKey(target),
     target,
-    keyColumns: key ? key.cols : sourceKey,
+    keyColumns: key ? key.cols : mapColumnNames(sourceKey, rules.columnMap),
     keyIndexed: !!key,
     alwaysIdentity: columns.rows.filter((c) => c.always_identity).map((c) => c.name),
     hasOtherUniques: indexes.rows.length > (key ? 1 : 0),
     columnTypes: new Map(columns.rows.map((c) => [c.name, c.type])),
+    dml: rules.dml,
+    columnMap: rules.columnMap,
+    ...(rules.joinedAt === undefined ? {} : { joinedAt: rules.joinedAt }),
   };
+}
+
+function mapColumnNames(columns: string[], map: ReadonlyMap<string, string | null> | null): string[] {
+  if (!map) return columns;
+  return columns.flatMap((c) => {
+    const to = map.get(c);
+    return to === null ? [] : [to ?? c];
+  });
+}
+
+/** A row under destination column names, without excluded columns (unchanged-TOAST markers kept). */
+export function mapRow<T extends Record<string, unknown>>(row: T, map: ReadonlyMap<string, string | null>): T {
+  const out: Record<string, unknown> = {};
+  for (const c in row) {
+    const to = map.get(c);
+    if (to !== null) out[to ?? c] = row[c];
+  }
+  return out as T;
 }

@@ -9,14 +9,28 @@ export interface Selection {
   missing: string[];
 }
 
+/**
+ * Ordinary tables and partitioned roots, never partitions: a partitioned table brings all of its partitions
+ * (schema sync creates them, in each one's own mapped schema), and its changes replicate under its name
+ * (the publication publishes via the root), so a partition is never an entry of its own.
+ */
 async function tablesOfSchema(db: ClientBase, schema: string): Promise<TableRef[]> {
-  // Ordinary, non-partition tables. Partitioned tables are handled by a later schema-sync issue.
   const { rows } = await db.query<{ name: string }>(
     `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname = $1 AND c.relkind = 'r' AND NOT c.relispartition ORDER BY c.relname`,
+      WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY c.relname`,
     [schema],
   );
   return rows.map((r) => ({ schema, name: r.name }));
+}
+
+/** A listed partition is not selectable on its own: say which table to list instead. */
+async function partitionNote(db: ClientBase, t: TableRef): Promise<string> {
+  const { rows } = await db.query<{ root: string }>(
+    `SELECT pg_partition_root(c.oid)::regclass::text AS root FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = $1 AND c.relname = $2 AND c.relispartition`,
+    [t.schema, t.name],
+  );
+  return rows[0] ? ` (a partition of ${rows[0].root}: list the partitioned table, which brings all of its partitions)` : '';
 }
 
 export async function resolveSelection(db: ClientBase, spec: TaskSpec): Promise<Selection> {
@@ -31,10 +45,10 @@ export async function resolveSelection(db: ClientBase, spec: TaskSpec): Promise<
     }
     const wanted = entry.tables
       ? entry.tables.map((t) => (typeof t === 'string' ? t : t.name))
-      : present.map((t) => t.name);
+      : present.map((t) => t.name).filter((name) => !entry.excludeTables?.includes(name));
     for (const name of wanted) {
       if (!present.some((t) => t.name === name)) {
-        missing.push(`table ${entry.schema}.${name}`);
+        missing.push(`table ${entry.schema}.${name}${await partitionNote(db, { schema: entry.schema, name })}`);
         continue;
       }
       const source = { schema: entry.schema, name };

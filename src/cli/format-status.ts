@@ -190,9 +190,23 @@ export function formatStatus(s: TaskStatus): string {
       lines.push(`  slot retains ${human(i.retainedWalBytes)} of WAL on the source${i.retainedWalWarning ? '  WARNING: over 1 GiB, the stream is behind or stopped' : ''}`);
     }
     if (i.missingRows) lines.push(`  WARNING: ${i.missingRows} rows to update or delete were missing on the destination`);
+    if (i.ddl && (i.ddl.applied || i.ddl.refused)) {
+      const by = Object.entries(i.ddl.refusedBy).map(([reason, n]) => `${reason} ${n}`).join(', ');
+      lines.push(`  DDL: ${i.ddl.applied} replicated, ${i.ddl.refused} not replicated${by ? ` (${by})` : ''}`);
+      for (const d of i.ddl.recent.filter((e) => e.outcome !== 'applied').slice(-3)) {
+        lines.push(`    not replicated (${d.outcome}) at ${d.lsn}: ${d.statement.replace(/\s+/g, ' ').slice(0, 100)}`);
+      }
+    }
+    if (i.ignoredColumns?.length) lines.push(`  WARNING: source columns missing on the destination are not written: ${i.ignoredColumns.join(', ')}`);
   }
   const throttle = formatThrottle(s.throttle); // undefined from a task started before throttling existed
   lines.push(`  throttle: ${throttle ?? 'none (unlimited)'}`);
+  const m = s.modification;
+  if (m) {
+    const what = [m.added.length ? `adding ${m.added.join(', ')}` : '', m.removed.length ? `removing ${m.removed.join(', ')}` : ''].filter(Boolean).join('; ');
+    lines.push(`  modifyObjects (${m.requestedAt}): ${m.state}${what ? ` — ${what}` : ''}`);
+    for (const p of m.problems) lines.push(`    ${p.split('\n').join('\n    ')}`);
+  }
   if (s.lastError) lines.push(`  last error: ${s.lastError}`);
   return lines.join('\n');
 }

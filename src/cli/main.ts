@@ -5,14 +5,16 @@ import { Command, InvalidArgumentError } from 'commander';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { parseTaskSpec, SpecError } from '../spec/validate';
 import { taskSpecJsonSchema } from '../spec/json-schema';
-import { applicationName, slotName, taskIdFromWorkflowId } from '../spec/task-id';
-import { clientConfig } from '../conn/endpoint';
-import { formatReport, runPrecheck } from '../precheck/run';
+import { slotName, taskIdFromWorkflowId } from '../spec/task-id';
 import { runWorker } from '../worker/run-worker';
 import { writeWorkflowBundle } from '../worker/workflow-bundle';
-import { pauseSignal, releaseSignal, resumeSignal, statusQuery, throttleSignal, WORKFLOW_TYPE } from '../../workflows/messages';
+import {
+  modifyObjectsSignal, pauseSignal, releaseSignal, resumeSignal, statusQuery, throttleSignal, WORKFLOW_TYPE,
+} from '../../workflows/messages';
 import { withTemporal } from './client';
 import { statusOutput } from './format-status';
+import { objectsFromFile } from './modify';
+import { precheckCommand } from './precheck';
 import { runServer } from './server';
 import { limitValue, throttleFromFlags } from './throttle';
 
@@ -67,16 +69,11 @@ program
 
 program
   .command('precheck')
-  .description('run the precheck from this machine and print the report (starts nothing)')
+  .description('run the precheck from this machine and print the report (starts nothing); exit code 1 when it blocks')
   .requiredOption('--spec <file>', 'JSON task spec')
   .option('--json', 'print the report as JSON')
   .action(async (o) => {
-    const spec = loadSpec(o.spec);
-    const taskId = taskIdFromWorkflowId(spec.name);
-    const app = applicationName(taskId);
-    const { report } = await runPrecheck(spec, clientConfig('source', spec.source, app), clientConfig('destination', spec.destination, app), slotName(taskId));
-    console.log(o.json ? JSON.stringify(report, null, 2) : formatReport(report));
-    process.exitCode = report.blocked ? 1 : 0;
+    process.exitCode = await precheckCommand(loadSpec(o.spec), Boolean(o.json));
   });
 
 program
@@ -120,6 +117,18 @@ program
     await withTemporal(async (client) => {
       await client.workflow.getHandle(task).signal(throttleSignal, throttle);
       console.log(`throttle ${JSON.stringify(throttle)} sent to ${task}; see it in effect: pg-dts status ${task}`);
+    });
+  });
+
+program
+  .command('modify <task>')
+  .description('replace the selection of a running task: added tables are prechecked, created, copied and joined; removed ones stop')
+  .requiredOption('--objects <file>', 'JSON file: a task spec (its "objects") or { "objects": [...] }')
+  .action(async (task: string, o) => {
+    const payload = objectsFromFile(o.objects); // checked before connecting: a bad selection sends nothing
+    await withTemporal(async (client) => {
+      await client.workflow.getHandle(task).signal(modifyObjectsSignal, payload);
+      console.log(`modifyObjects sent to ${task}; follow it: pg-dts status ${task}`);
     });
   });
 

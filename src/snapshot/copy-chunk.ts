@@ -3,12 +3,12 @@
 // The caller owns the destination transaction; the chunk's progress row is written in it (full-sync.ts).
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Client } from 'pg';
+import type { Client, ClientBase } from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import type { RateLimiter } from '../util/rate-limiter';
 import { identList, ident, literal, qualified } from '../util/sql';
 import { CopyRowCounter } from './copy-row-counter';
-import type { ChunkRange, KeyColumn, TablePlan } from './plan';
+import { targetColumnsOf, type ChunkRange, type KeyColumn, type TablePlan } from './plan';
 
 export interface ChunkResult {
   rows: number;
@@ -23,15 +23,54 @@ export interface ChunkCopyOptions {
   onData: (rows: number, bytes: number) => void;
 }
 
-/** WHERE clause selecting the range: a row comparison, so a composite key uses its btree index too. */
-export function rangePredicate(key: KeyColumn[], range: ChunkRange): string {
+/** The conditions selecting a key range: a row comparison, so a composite key uses its btree index too. */
+function rangeConditions(key: KeyColumn[], range: ChunkRange): string[] {
   const tuple = (items: string[]): string => (items.length === 1 ? items[0]! : `ROW(${items.join(', ')})`);
   const lhs = tuple(key.map((k) => ident(k.name)));
   const bound = (values: string[]): string => tuple(values.map((v, i) => `${literal(v)}::${key[i]!.type}`));
   const parts: string[] = [];
   if (range.lo) parts.push(`${lhs} >= ${bound(range.lo)}`);
   if (range.hi) parts.push(`${lhs} < ${bound(range.hi)}`);
+  return parts;
+}
+
+/** WHERE clause selecting the range (empty for the whole table). */
+export function rangePredicate(key: KeyColumn[], range: ChunkRange): string {
+  return chunkPredicate(undefined, key, range);
+}
+
+/**
+ * WHERE clause of one chunk's read: the table's row filter, parenthesised (it was checked to be one
+ * self-contained expression, row-filter.ts), AND the chunk's key range. Empty when neither applies.
+ */
+export function chunkPredicate(filter: string | undefined, key: KeyColumn[], range: ChunkRange): string {
+  const parts = [...(filter ? [`(${filter})`] : []), ...rangeConditions(key, range)];
   return parts.length ? ` WHERE ${parts.join(' AND ')}` : '';
+}
+
+export interface ChunkStatements {
+  /** COPY ... TO STDOUT on the source: the source columns of the chunk's rows. */
+  read: string;
+  /** COPY ... FROM STDIN on the destination, straight into the table (under the destination names). */
+  write: string;
+}
+
+/**
+ * The COPY statements of one chunk. Reads name the source columns, writes the destination's (renamed)
+ * ones, in the same order, so a renamed column lands in its new name and an excluded one is never read.
+ */
+export function chunkStatements(plan: TablePlan, range: ChunkRange): ChunkStatements {
+  const format = plan.binary ? ' (FORMAT binary)' : '';
+  const where = chunkPredicate(plan.where, plan.keyColumns, range);
+  const from = qualified(plan.table.source);
+  const columns = identList(plan.columns);
+  // A whole ordinary table: COPY reads the heap directly, without the executor's per-row projection. A
+  // filtered, split or partitioned table (whose root holds no rows of its own) needs the query form.
+  const what = !where && plan.plainTable ? `${from} (${columns})` : `(SELECT ${columns} FROM ${from}${where})`;
+  return {
+    read: `COPY ${what} TO STDOUT${format}`,
+    write: `COPY ${qualified(plan.table.target)} (${identList(targetColumnsOf(plan))}) FROM STDIN${format}`,
+  };
 }
 
 /** Counts rows and bytes as they pass and, when a limit is set, holds the stream to it (backpressure). */
@@ -51,14 +90,8 @@ class ThrottledMeter extends Transform {
 }
 
 export async function copyChunk(source: Client, destination: Client, plan: TablePlan, range: ChunkRange, opts: ChunkCopyOptions): Promise<ChunkResult> {
-  const columns = identList(plan.columns);
-  const target = qualified(plan.table.target);
-  const format = plan.binary ? ' (FORMAT binary)' : '';
-  const where = rangePredicate(plan.keyColumns, range);
-  const from = qualified(plan.table.source);
-  // A whole ordinary table: COPY reads the heap directly, without the executor's per-row projection.
-  const what = !where && plan.plainTable ? `${from} (${columns})` : `(SELECT ${columns} FROM ${from}${where})`;
-  const reader = source.query(copyTo(`COPY ${what} TO STDOUT${format}`));
+  const statements = chunkStatements(plan, range);
+  const reader = source.query(copyTo(statements.read));
   let bytes = 0;
   const meter = new ThrottledMeter(plan.binary, {
     ...opts,
@@ -68,16 +101,41 @@ export async function copyChunk(source: Client, destination: Client, plan: Table
     },
   });
   if (!opts.keepExisting) {
-    const writer = destination.query(copyFrom(`COPY ${target} (${columns}) FROM STDIN${format}`));
+    const writer = destination.query(copyFrom(statements.write));
     await pipeline(reader, meter, writer);
     return { rows: writer.rowCount ?? 0, bytes };
   }
-  // Stage into a temporary table, then insert what does not collide with rows already there.
+  // Stage into a temporary table, then insert what does not collide with rows already there. Everything
+  // on this side uses the destination's column names.
+  const target = qualified(plan.table.target);
+  const columns = identList(targetColumnsOf(plan));
+  const format = plan.binary ? ' (FORMAT binary)' : '';
   await destination.query(`CREATE TEMP TABLE pg_dts_stage ON COMMIT DROP AS SELECT ${columns} FROM ${target} WITH NO DATA`);
   const writer = destination.query(copyFrom(`COPY pg_dts_stage (${columns}) FROM STDIN${format}`));
   await pipeline(reader, meter, writer);
   const inserted = await destination.query(
-    `INSERT INTO ${target} (${columns}) OVERRIDING SYSTEM VALUE SELECT ${columns} FROM pg_dts_stage ON CONFLICT DO NOTHING`,
+    `INSERT INTO ${target} (${columns}) OVERRIDING SYSTEM VALUE SELECT ${columns} FROM pg_dts_stage s ${await keepExistingClause(destination, target)}`,
   );
   return { rows: inserted.rowCount ?? 0, bytes };
+}
+
+/**
+ * How the staged rows skip keys the destination already has. ON CONFLICT without a target takes every
+ * unique index as arbiter and PostgreSQL refuses that when one is DEFERRABLE: name the primary key (or
+ * the first immediate plain unique index) instead; with none usable, compare every column of the
+ * first unique index by hand.
+ */
+async function keepExistingClause(destination: ClientBase, target: string): Promise<string> {
+  const { rows } = await destination.query<{ cols: string[]; immediate: boolean }>(
+    `SELECT ARRAY(SELECT a.attname::text FROM unnest(i.indkey) WITH ORDINALITY k(n, o)
+                   JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.n ORDER BY k.o) AS cols,
+            i.indimmediate AS immediate
+       FROM pg_index i WHERE i.indrelid = $1::regclass AND i.indisunique AND i.indpred IS NULL AND i.indexprs IS NULL
+      ORDER BY i.indimmediate DESC, i.indisprimary DESC, i.indexrelid`,
+    [target],
+  );
+  const key = rows[0];
+  if (!key) return 'ON CONFLICT DO NOTHING';
+  if (key.immediate) return `ON CONFLICT (${identList(key.cols)}) DO NOTHING`;
+  return `WHERE NOT EXISTS (SELECT 1 FROM ${target} t WHERE ${key.cols.map((c) => `t.${ident(c)} = s.${ident(c)}`).join(' AND ')})`;
 }

@@ -8,7 +8,8 @@
 // can be copied from a NEW snapshot and the stream's catch-up converges (docs/full-sync.md). A CTID range
 // loses rows that an update moved from an unfinished range into a finished one.
 import type { ClientBase } from 'pg';
-import { tableKey, type SelectedTable } from '../catalog/names';
+import { columnMapper, rowFilterOf, tableKey, type ColumnMapper, type Mapping, type SelectedTable } from '../catalog/names';
+import { assertRowFilter } from '../catalog/row-filter';
 import { qualified } from '../util/sql';
 
 export interface KeyColumn {
@@ -27,15 +28,26 @@ export interface TablePlan {
   /** source "schema.name": the table's id in progress records and status. */
   key: string;
   table: SelectedTable;
+  /** Source columns read, in order: every non-generated column the spec does not exclude. */
   columns: string[];
+  /** Their destination names, same order (the spec's column renames); absent: the same as `columns`. */
+  targetColumns?: string[];
+  /** The spec's row filter (source column names), ANDed with each chunk's key range; checked when planned. */
+  where?: string;
   keyColumns: KeyColumn[];
   binary: boolean;
   estimatedRows: number;
   estimatedBytes: number;
   chunks: ChunkRange[];
-  /** An ordinary table (relkind r): an unsplit one is read with `COPY t TO`, cheaper than a query. */
+  /**
+   * An ordinary table (relkind r) without row security or row filter: unsplit, it is read with `COPY t TO`,
+   * cheaper than a query. A partitioned table (relkind p) has no rows of its own and is always queried.
+   */
   plainTable?: boolean;
 }
+
+/** The destination column names of a plan (plans stored before renames existed have none). */
+export const targetColumnsOf = (plan: TablePlan): string[] => plan.targetColumns ?? plan.columns;
 
 export interface PlanOptions {
   chunkRows: number;
@@ -43,6 +55,8 @@ export interface PlanOptions {
   /** Binary COPY is used only where the destination's column types are the source's (see binaryEligible). */
   destinationColumns: Map<string, ColumnInfo[]>;
   sameMajorVersion: boolean;
+  /** The spec's names and per-table rules (column renames and exclusions, row filters); absent: none. */
+  mapping?: Mapping;
 }
 
 export interface ColumnInfo {
@@ -76,14 +90,37 @@ export async function readColumns(db: ClientBase, names: string[]): Promise<Map<
 /**
  * Binary COPY is several times cheaper to produce and parse than text, but its wire format embeds type
  * OIDs (arrays, records) and differs per type: use it only when every copied column is a built-in type
- * (same OID in every cluster) that the destination column has too, between servers of one major version.
+ * (same OID in every cluster) that the destination column (under its mapped name) has too, between
+ * servers of one major version. Excluded columns (mapped to null) are not copied, so they do not count.
  */
-export function binaryEligible(source: ColumnInfo[], destination: ColumnInfo[] | undefined, sameMajorVersion: boolean): boolean {
+export function binaryEligible(
+  source: ColumnInfo[],
+  destination: ColumnInfo[] | undefined,
+  sameMajorVersion: boolean,
+  mapColumn: ColumnMapper = (c) => c,
+): boolean {
   if (!sameMajorVersion || !destination) return false;
   const dst = new Map(destination.map((c) => [c.name, c]));
   return source
-    .filter((c) => !c.generated)
-    .every((c) => c.typeOid < FIRST_USER_OID && dst.get(c.name)?.typeOid === c.typeOid && !dst.get(c.name)?.generated);
+    .filter((c) => !c.generated && mapColumn(c.name) !== null)
+    .every((c) => {
+      const d = dst.get(mapColumn(c.name)!);
+      return c.typeOid < FIRST_USER_OID && d?.typeOid === c.typeOid && !d.generated;
+    });
+}
+
+/**
+ * Checks every selected table's row filter against its source columns (the parser check of row-filter.ts);
+ * throws RowFilterError for the first bad one. Run before anything is created on the source.
+ */
+export async function checkRowFilters(db: ClientBase, tables: SelectedTable[], mapping: Mapping): Promise<void> {
+  const filtered = tables.flatMap((t) => {
+    const where = rowFilterOf(mapping, t.source);
+    return where ? [{ t, where }] : [];
+  });
+  if (!filtered.length) return;
+  const columns = await readColumns(db, filtered.map(({ t }) => qualified(t.source)));
+  for (const { t, where } of filtered) await assertRowFilter(t.source, where, columns.get(qualified(t.source))!.map((c) => c.name));
 }
 
 async function readKeyColumns(db: ClientBase, names: string[]): Promise<Map<string, KeyColumn[]>> {
@@ -115,10 +152,23 @@ interface SizeInfo {
   totalBytes: number;
 }
 
+/**
+ * Size facts per table. A partitioned table (relkind p) stores nothing itself: its estimates are the sums
+ * over its leaf partitions (reltuples unknown, -1, when any leaf was never analyzed), so it is split and
+ * sampled like an ordinary table of that size. pg_inherits, not pg_partition_tree: works before PG 12 too.
+ */
 async function readSizes(db: ClientBase, names: string[]): Promise<Map<string, SizeInfo>> {
   const { rows } = await db.query<{ ord: string; relkind: string; rls: boolean; reltuples: number; heap: string; total: string }>(
-    `SELECT t.ord::text AS ord, c.relkind::text AS relkind, c.relrowsecurity AS rls, c.reltuples::float8 AS reltuples, pg_relation_size(c.oid)::text AS heap, pg_table_size(c.oid)::text AS total
-       FROM unnest($1::text[]) WITH ORDINALITY AS t(name, ord) JOIN pg_class c ON c.oid = t.name::regclass`,
+    `SELECT t.ord::text AS ord, c.relkind::text AS relkind, c.relrowsecurity AS rls,
+            CASE WHEN c.relkind = 'p' THEN p.reltuples ELSE c.reltuples::float8 END AS reltuples,
+            (CASE WHEN c.relkind = 'p' THEN p.heap ELSE pg_relation_size(c.oid) END)::text AS heap,
+            (CASE WHEN c.relkind = 'p' THEN p.total ELSE pg_table_size(c.oid) END)::text AS total
+       FROM unnest($1::text[]) WITH ORDINALITY AS t(name, ord) JOIN pg_class c ON c.oid = t.name::regclass
+       LEFT JOIN LATERAL (
+         WITH RECURSIVE tree(oid) AS (SELECT c.oid UNION ALL SELECT i.inhrelid FROM pg_inherits i JOIN tree ON i.inhparent = tree.oid)
+         SELECT CASE WHEN coalesce(bool_and(l.reltuples >= 0), true) THEN coalesce(sum(l.reltuples), 0)::float8 ELSE -1 END AS reltuples,
+                coalesce(sum(pg_relation_size(l.oid)), 0) AS heap, coalesce(sum(pg_table_size(l.oid)), 0) AS total
+           FROM tree JOIN pg_class l ON l.oid = tree.oid WHERE l.relkind <> 'p') p ON c.relkind = 'p'`,
     [names],
   );
   return new Map(rows.map((r) => [names[Number(r.ord) - 1]!, { relkind: r.relkind, rls: r.rls, reltuples: r.reltuples, heapBytes: Number(r.heap), totalBytes: Number(r.total) }]));
@@ -173,6 +223,12 @@ export async function planTables(db: ClientBase, tables: SelectedTable[], opts: 
       const size = sizes.get(name)!;
       const key = keys.get(name)!;
       const src = columns.get(name)!;
+      const where = opts.mapping && rowFilterOf(opts.mapping, table.source);
+      // The filter is embedded in every chunk's query: checked here too, not only by the precheck.
+      if (where) await assertRowFilter(table.source, where, src.map((c) => c.name));
+      const mapColumn: ColumnMapper = opts.mapping ? columnMapper(opts.mapping, table.source) : (c) => c;
+      const copied = src.filter((c) => !c.generated && mapColumn(c.name) !== null).map((c) => c.name);
+      const targetColumns = copied.map((c) => mapColumn(c)!);
       let estimatedRows = Math.max(0, size.reltuples);
       // Bytes incl. TOAST: a table of few huge values is split by size, not by its handful of rows.
       const wanted = Math.max(Math.ceil(estimatedRows / opts.chunkRows), Math.ceil(size.totalBytes / opts.chunkBytes), 1);
@@ -187,13 +243,17 @@ export async function planTables(db: ClientBase, tables: SelectedTable[], opts: 
       plans.push({
         key: tableKey(table.source),
         table,
-        columns: src.filter((c) => !c.generated).map((c) => c.name),
+        columns: copied,
+        ...(targetColumns.some((c, j) => c !== copied[j]) ? { targetColumns } : {}),
+        ...(where ? { where } : {}),
         keyColumns: key,
-        binary: binaryEligible(src, opts.destinationColumns.get(tableKey(table.source)), opts.sameMajorVersion),
+        binary: binaryEligible(src, opts.destinationColumns.get(tableKey(table.source)), opts.sameMajorVersion, mapColumn),
+        // Estimates stay those of the whole table, filtered or not: counting the matching rows would
+        // cost a scan per table before the copy starts (docs/row-filters.md).
         estimatedRows,
         estimatedBytes: size.totalBytes,
         chunks,
-        plainTable: size.relkind === 'r' && !size.rls,
+        plainTable: size.relkind === 'r' && !size.rls && !where,
       });
     }
     return plans;

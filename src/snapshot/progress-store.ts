@@ -124,8 +124,9 @@ export async function completeChunk(db: ClientBase, taskId: string, table: strin
 
 /** Release: the task's progress rows go; the schema stays (other tasks may use it). */
 export async function forgetFullSync(db: ClientBase, taskId: string): Promise<void> {
-  const exists = await db.query(`SELECT 1 FROM pg_namespace WHERE nspname = '_pg_dts'`);
-  if (!exists.rowCount) return;
+  // The schema may hold only other pg-dts tables (an incremental-only task never copied).
+  const exists = await db.query(`SELECT to_regclass('_pg_dts.full_chunks') IS NOT NULL AND to_regclass('_pg_dts.full_sync') IS NOT NULL AS ok`);
+  if (!exists.rows[0].ok) return;
   await db.query('DELETE FROM _pg_dts.full_chunks WHERE task_id = $1', [taskId]);
   await db.query('DELETE FROM _pg_dts.full_sync WHERE task_id = $1', [taskId]);
 }

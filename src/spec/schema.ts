@@ -21,13 +21,39 @@ const endpoint = z.strictObject({
 
 const identifier = z.string().min(1).max(63, { message: 'PostgreSQL identifiers are at most 63 bytes' });
 
-const tableEntry = z.union([
-  identifier,
-  z.strictObject({
-    name: identifier.describe('source table name'),
-    rename: identifier.optional().describe('table name on the destination'),
-  }),
-]);
+/** Row operations a table's changes are applied for; `truncate` is listed with them (DTS counts it as DML). */
+export const dmlOperations = ['insert', 'update', 'delete', 'truncate'] as const;
+
+/** Which changes of a schema or table are applied. A table's own setting overrides its schema's. */
+const operationFields = {
+  dml: z
+    .array(z.enum(dmlOperations))
+    .refine((ops) => new Set(ops).size === ops.length, { message: 'lists an operation twice' })
+    .optional()
+    .describe('row operations applied (any of insert, update, delete, truncate); default: all. [] applies none'),
+  ddl: z.boolean().optional().describe('apply the DDL replicated for these objects (default true)'),
+};
+
+const tableObject = z.strictObject({
+  name: identifier.describe('source table name'),
+  rename: identifier.optional().describe('table name on the destination'),
+  where: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'row filter: a boolean SQL expression over this table\'s columns (no subqueries, no volatile functions). ' +
+        'An update that leaves the filter becomes a delete on the destination, one that enters it an insert',
+    ),
+  excludeColumns: z.array(identifier).optional().describe('source columns not synced (not created on the destination)'),
+  columns: z
+    .record(identifier, identifier)
+    .optional()
+    .describe('column renames: { "source column": "destination column" }'),
+  ...operationFields,
+});
+
+const tableEntry = z.union([identifier, tableObject]);
 
 const objectEntry = z.strictObject({
   schema: identifier.describe('source schema name'),
@@ -37,7 +63,27 @@ const objectEntry = z.strictObject({
     .min(1, { message: 'list at least one table, or omit "tables" to select the whole schema' })
     .optional()
     .describe('tables to sync; omitted: every table of the schema'),
+  excludeTables: z
+    .array(identifier)
+    .optional()
+    .describe('with a whole schema selected (no "tables"): tables of it not to sync'),
+  ...operationFields,
 });
+
+/** The selection, in the spec and in the `modifyObjects` signal (which replaces it while the task runs). */
+export const objectsSchema = z.array(objectEntry).min(1, { message: 'select at least one schema' }).describe('what to sync');
+
+/** A bulk rename applied to every name of one kind that has no explicit rename: replace, then prefix/suffix. */
+const renameRule = z
+  .strictObject({
+    prefix: z.string().optional().describe('prepended to the name'),
+    suffix: z.string().optional().describe('appended to the name'),
+    replace: z
+      .array(z.strictObject({ from: z.string().min(1), to: z.string() }))
+      .optional()
+      .describe('substring replacements, applied in order, every occurrence'),
+  })
+  .describe('bulk rename: replacements first, then prefix and suffix; applied after nameCase');
 
 /** A rate limit: absent means unlimited, so a positive finite number is the only thing to accept. */
 const rate = (what: string) =>
@@ -114,7 +160,17 @@ export const taskSpecSchema = z
       .enum(['default', 'source', 'lower', 'upper'])
       .default('default')
       .describe('default: schema and table names lower-case, columns as in the source'),
-    objects: z.array(objectEntry).min(1, { message: 'select at least one schema' }).describe('what to sync'),
+    objects: objectsSchema,
+    renameRules: z
+      .strictObject({ schemas: renameRule.optional(), tables: renameRule.optional(), columns: renameRule.optional() })
+      .optional()
+      .describe('bulk renames of schemas, tables and columns; explicit renames in "objects" win over them'),
+    replicaIdentity: z
+      .enum(['full', 'keep'])
+      .default('full')
+      .describe(
+        'full: set REPLICA IDENTITY FULL on the selected source tables at start (row filters and key changes need the old row; restored at release); keep: leave it (precheck warns)',
+      ),
     retry: z
       .strictObject({
         connectionMinutes: z.number().int().min(10).max(1440).default(720),
@@ -163,3 +219,7 @@ export type TaskSpecInput = z.input<typeof taskSpecSchema>;
 export type TaskSpec = z.output<typeof taskSpecSchema>;
 export type Endpoint = TaskSpec['source'];
 export type SyncType = (typeof syncTypeValues)[number];
+export type ObjectEntry = TaskSpec['objects'][number];
+export type TableObject = z.output<typeof tableObject>;
+export type RenameRule = z.output<typeof renameRule>;
+export type DmlOperation = (typeof dmlOperations)[number];

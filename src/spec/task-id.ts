@@ -24,3 +24,6 @@ export const slotName = (taskId: string): string => `dts_sync_${taskId}`;
 export const publicationName = (taskId: string): string => `dts_pub_${taskId}`;
 export const originName = (taskId: string): string => `dts_origin_${taskId}`;
 export const applicationName = (taskId: string): string => `pg-dts:${taskId}`;
+/** The slot and origin of tables being added to a running task (modifyObjects), next to the task's own. */
+export const additionSlotName = (taskId: string): string => `${slotName(taskId)}_add`;
+export const additionOriginName = (taskId: string): string => `${originName(taskId)}_add`;

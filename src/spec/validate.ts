@@ -1,7 +1,7 @@
 // Turns untrusted JSON into a TaskSpec or one error that names every bad field and how to fix it.
 // Pure: runs inside the workflow sandbox as well as in the CLI.
 import { z } from 'zod';
-import { taskSpecSchema, type TaskSpec } from './schema';
+import { objectsSchema, taskSpecSchema, type TaskSpec } from './schema';
 
 export class SpecError extends Error {
   constructor(readonly problems: string[]) {
@@ -49,12 +49,26 @@ function secretProblems(spec: TaskSpec): string[] {
   return problems;
 }
 
-function duplicateObjectProblems(spec: TaskSpec): string[] {
+function duplicateObjectProblems(spec: Pick<TaskSpec, 'objects'>): string[] {
   const seen = new Set<string>();
   const problems: string[] = [];
   spec.objects.forEach((o, i) => {
     if (seen.has(o.schema)) problems.push(`objects.${i}.schema: schema "${o.schema}" is listed twice; merge the entries`);
     seen.add(o.schema);
+    if (o.tables && o.excludeTables) {
+      problems.push(`objects.${i}.excludeTables: only applies when the whole schema is selected; remove it or remove "tables"`);
+    }
+    const names = new Set<string>();
+    o.tables?.forEach((t, j) => {
+      const name = typeof t === 'string' ? t : t.name;
+      if (names.has(name)) problems.push(`objects.${i}.tables.${j}: table "${name}" is listed twice; merge the entries`);
+      names.add(name);
+      if (typeof t !== 'string') {
+        for (const c of t.excludeColumns ?? []) {
+          if (t.columns?.[c]) problems.push(`objects.${i}.tables.${j}.columns.${c}: the column is also in excludeColumns; keep one`);
+        }
+      }
+    });
   });
   return problems;
 }
@@ -78,4 +92,17 @@ export function redactUrl(url: string): string {
 export function endpointLabel(url: string): string {
   const m = /^postgres(?:ql)?:\/\/(?:[^@/]*@)?([^/?#]*)(\/[^?#]*)?/.exec(url);
   return m ? `${m[1] || 'localhost'}${m[2] ?? ''}` : '(invalid url)';
+}
+
+/**
+ * Validates the payload of `modifyObjects` ({ objects: [...] }, the spec's `objects` rules). Returns
+ * problems instead of throwing: a signal handler must never throw (it would fail the workflow task).
+ */
+export function parseObjects(input: unknown): { ok: true; objects: TaskSpec['objects'] } | { ok: false; problems: string[] } {
+  const payload = input && typeof input === 'object' && 'objects' in input ? (input as { objects: unknown }).objects : undefined;
+  if (payload === undefined) return { ok: false, problems: ['objects: required field is missing; send { "objects": [...] } (the spec\'s "objects" field)'] };
+  const result = objectsSchema.safeParse(payload);
+  if (!result.success) return { ok: false, problems: result.error.issues.map((i) => describeIssue({ ...i, path: ['objects', ...i.path] })) };
+  const problems = duplicateObjectProblems({ objects: result.data });
+  return problems.length ? { ok: false, problems } : { ok: true, objects: result.data };
 }

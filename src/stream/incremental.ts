@@ -3,14 +3,17 @@
 // loses nor repeats a change.
 import { Client, type ClientConfig } from 'pg';
 import { LogicalReplicationService, PgoutputPlugin, type Pgoutput } from 'pg-logical-replication';
-import { Applier, DEFAULT_APPLIER_LIMITS, type ApplierStats } from '../apply/applier';
-import { tableKey, type SelectedTable } from '../catalog/names';
+import { Applier, appliedTables, DEFAULT_APPLIER_LIMITS, type ApplierStats } from '../apply/applier';
+import type { Mapping, SelectedTable } from '../catalog/names';
 import { connectApplier } from '../conn/connect';
 import { logger } from '../log';
 import { formatLsn, maxLsn, parseLsn, type Lsn } from '../util/lsn';
 import { heartbeatPrefix, heartbeatTime, startSourceHeartbeat, type SourceSample } from './heartbeat';
 import { FastPgoutputDecoder } from './pgoutput-fast';
 import { ensureOrigin, originProgress } from './replication-objects';
+import { ddlMessagePrefix } from '../ddl/capture';
+import { loadDdlParser } from '../ddl/parser';
+import type { DdlStats } from '../ddl/ddl-log';
 import { SerialFeed } from './serial-feed';
 
 /** A change this large is refused rather than held in memory (PostgreSQL allows values up to 1 GB). */
@@ -72,6 +75,8 @@ export interface IncrementalOptions {
   origin: string;
   taskId: string;
   tables: SelectedTable[];
+  /** Names and per-table rules (the spec's objects, nameCase, renameRules). */
+  mapping: Mapping;
   signal: AbortSignal;
   maxChangeBytes?: number;
   heartbeatMs?: number;
@@ -79,6 +84,13 @@ export interface IncrementalOptions {
   catchUpUntil?: string | null;
   /** Awaited for every row change before it is applied: the throttle. */
   beforeChange?: (bytes: number) => Promise<void> | void;
+  /**
+   * Stop once every transaction whose commit starts before this LSN has been applied (a catch-up stream
+   * handing a table over to the main stream at exactly that point). Absent: stream until aborted.
+   */
+  stopAt?: string;
+  /** Serve only `tables`: no adoption of tables created in schemas selected whole (a catch-up stream). */
+  listedTablesOnly?: boolean;
 }
 
 export interface IncrementalStats extends ApplierStats {
@@ -87,6 +99,7 @@ export interface IncrementalStats extends ApplierStats {
   confirmedLsn: string | null;
   retainedWalBytes: number | null;
   lagSeconds: number;
+  ddl: DdlStats;
 }
 
 export class IncrementalStream {
@@ -109,12 +122,13 @@ export class IncrementalStream {
     const stale = this.lastHeartbeatMs === null ? 0 : now - this.lastHeartbeatMs - 2 * hbInterval;
     const lagMs = Math.max(0, pending === null ? 0 : now - pending, stale);
     return {
-      ...(a?.stats ?? { appliedLsn: null, transactions: 0, rows: 0, bytes: 0, skippedTransactions: 0, missingRows: 0, catchUpMissingRows: 0, replayedBatches: 0, batches: 0 }),
+      ...(a?.stats ?? { appliedLsn: null, transactions: 0, rows: 0, bytes: 0, skippedTransactions: 0, missingRows: 0, catchUpMissingRows: 0, replayedBatches: 0, batches: 0, ignoredColumns: [] }),
       sourceLsn: this.sample?.sourceLsn ?? null,
       receivedLsn: this.receivedLsn === null ? null : formatLsn(parseLsn(this.receivedLsn)),
       confirmedLsn: this.confirmedLsn === null ? null : formatLsn(this.confirmedLsn),
       retainedWalBytes: this.sample?.retainedWalBytes ?? null,
       lagSeconds: lagMs / 1000,
+      ddl: a?.ddlLog.stats ?? { applied: 0, refused: 0, refusedBy: {}, recent: [] },
     };
   }
 
@@ -133,6 +147,7 @@ export class IncrementalStream {
     let stopHeartbeat: (() => Promise<void>) | undefined;
     try {
       const messages = (await sourceVersion(opts.source)) >= 140000;
+      if (messages) await loadDdlParser(); // DDL messages are parsed synchronously on the hot path
       const plugin = new RawTextPgoutputPlugin({ protoVersion: 1, publicationNames: [opts.publication], messages });
       await ensureOrigin(db, opts.origin);
       await db.query('SELECT pg_replication_origin_session_setup($1)', [opts.origin]);
@@ -144,10 +159,12 @@ export class IncrementalStream {
         sendFeedback(service, this.confirmedLsn);
       };
       let fail: (err: unknown) => void = () => undefined;
-      const applier = new Applier(db, new Map(opts.tables.map((t) => [tableKey(t.source), t])), {
+      const applier = new Applier(db, appliedTables(opts.mapping, opts.tables), {
         ...DEFAULT_APPLIER_LIMITS,
         appliedUpTo: start,
         catchUpUntil: opts.catchUpUntil ? parseLsn(opts.catchUpUntil) : null,
+        // DDL travels as logical messages, which pgoutput sends from PostgreSQL 14 on.
+        ...(messages ? { ddl: { prefix: ddlMessagePrefix(opts.taskId), mapping: opts.mapping, taskId: opts.taskId, adopt: !opts.listedTablesOnly } } : {}),
         origin: opts.origin,
         onCommitted: acknowledge,
         onFailure: (err) => fail(err),
@@ -157,8 +174,19 @@ export class IncrementalStream {
         fail = reject;
         service.on('error', (err: Error) => reject(err));
       });
+      const stopAt = opts.stopAt === undefined ? null : parseLsn(opts.stopAt);
+      let reachedStop: () => void = () => undefined;
+      const stopped = new Promise<void>((resolve) => (reachedStop = resolve));
+      let stopping = false;
       const handle = ([lsn, msg]: [string, Pgoutput.Message]): Promise<void> | void => {
         this.receivedLsn = lsn;
+        if (stopping) return;
+        // The first transaction committing at or after the stop point belongs to the next stream.
+        if (stopAt !== null && msg.tag === 'begin' && parseLsn(msg.commitLsn ?? '0/0') >= stopAt) {
+          stopping = true;
+          reachedStop();
+          return;
+        }
         const bytes = (msg as SizedMessage).wireBytes ?? 0;
         if (msg.tag === 'insert' || msg.tag === 'update' || msg.tag === 'delete') {
           if (bytes > maxChangeBytes) throw new ChangeTooLargeError(`${msg.relation.schema}.${msg.relation.name}`, lsn, bytes, maxChangeBytes);
@@ -183,6 +211,16 @@ export class IncrementalStream {
         if (drained()) acknowledge(parseLsn(lsn));
         else if (this.confirmedLsn !== null) sendFeedback(service, this.confirmedLsn);
       });
+      // A keepalive says how far the walsender has decoded: past the stop point with nothing pending,
+      // every transaction committed before it has been applied.
+      if (stopAt !== null) {
+        service.on('heartbeat', (lsn: string) => {
+          if (drained() && parseLsn(lsn) >= stopAt) {
+            stopping = true;
+            reachedStop();
+          }
+        });
+      }
       stopHeartbeat = startSourceHeartbeat({
         source: opts.source, slot: opts.slot, prefix, intervalMs: opts.heartbeatMs ?? 1000,
         onSample: (s) => void (this.sample = s),
@@ -198,7 +236,7 @@ export class IncrementalStream {
       // Whichever settles first decides; the others must not surface later as unhandled rejections.
       failed.catch(() => undefined);
       streaming.catch(() => undefined);
-      await Promise.race([aborted, failed, streaming]);
+      await Promise.race([aborted, failed, streaming, stopped]);
       // Stopping: commit what is complete, so the next run starts exactly after it.
       await applier.drain().catch(() => undefined);
     } finally {

@@ -1,17 +1,38 @@
 // The objects a task owns: a publication and a logical slot on the source, a replication origin on the
 // destination. Creation is idempotent; dropping is total (release must leave nothing that holds WAL).
 import { Client, type ClientBase, type ClientConfig } from 'pg';
-import type { SelectedTable } from '../catalog/names';
+import { rowFilterOf, type Mapping, type SelectedTable, type TableRef } from '../catalog/names';
 import { ident, literal, qualified } from '../util/sql';
 
-export async function ensurePublication(db: ClientBase, publication: string, tables: SelectedTable[]): Promise<void> {
-  const list = tables.map((t) => qualified(t.source)).join(', ');
+/** A table as the publication lists it: the source table and its row filter (PostgreSQL 15+). */
+export interface PublishedTable {
+  source: TableRef;
+  where?: string;
+}
+
+/**
+ * Creates or re-targets the task's publication. Partitions publish through their root (PostgreSQL 13+),
+ * so a partitioned table replicates under its own name, whatever partition a row lives in. A row filter
+ * is the server's own: pgoutput applies the pre-image rule (an update leaving the filter is sent as a
+ * delete, one entering it as an insert), with exactly the rows the full sync's `WHERE` copied.
+ */
+export async function ensurePublication(db: ClientBase, publication: string, tables: PublishedTable[]): Promise<void> {
+  const list = tables.map((t) => `TABLE ${qualified(t.source)}${t.where ? ` WHERE (${t.where})` : ''}`).join(', ');
+  const version = Number((await db.query('SHOW server_version_num')).rows[0].server_version_num);
+  const viaRoot = version >= 130000 ? ' WITH (publish_via_partition_root = true)' : '';
+  // Before 15 the list has no TABLE keyword per item.
+  const items = version >= 150000 ? list : tables.map((t) => qualified(t.source)).join(', ');
   const exists = await db.query('SELECT 1 FROM pg_publication WHERE pubname = $1', [publication]);
   if (exists.rowCount) {
-    await db.query(`ALTER PUBLICATION ${ident(publication)} SET TABLE ${list}`);
+    await db.query(`ALTER PUBLICATION ${ident(publication)} SET ${version >= 150000 ? '' : 'TABLE '}${items}`);
   } else {
-    await db.query(`CREATE PUBLICATION ${ident(publication)} FOR TABLE ${list}`);
+    await db.query(`CREATE PUBLICATION ${ident(publication)} FOR ${version >= 150000 ? '' : 'TABLE '}${items}${viaRoot}`);
   }
+}
+
+/** The selected tables with the row filters the spec gives them. */
+export function publishedTables(spec: Mapping, tables: SelectedTable[]): PublishedTable[] {
+  return tables.map((t) => ({ source: t.source, where: rowFilterOf(spec, t.source) }));
 }
 
 export async function slotExists(db: ClientBase, slot: string): Promise<boolean> {
@@ -56,7 +77,11 @@ export async function createSlotWithSnapshot(config: ClientConfig, slot: string)
   connection.on('error', () => undefined);
   await connection.connect();
   try {
-    const r = await connection.query(`CREATE_REPLICATION_SLOT ${ident(slot)} LOGICAL pgoutput EXPORT_SNAPSHOT`);
+    const version = Number((await connection.query('SHOW server_version_num')).rows[0].server_version_num);
+    // 17+: a failover slot is kept in sync on standbys (sync_replication_slots), so a promoted standby
+    // still has it and the task goes on; before 17 a failover loses the slot (the precheck warns).
+    const options = version >= 170000 ? ` (SNAPSHOT 'export', FAILOVER true)` : ' EXPORT_SNAPSHOT';
+    const r = await connection.query(`CREATE_REPLICATION_SLOT ${ident(slot)} LOGICAL pgoutput${options}`);
     return { consistentPoint: r.rows[0].consistent_point, snapshotName: r.rows[0].snapshot_name, connection };
   } catch (err) {
     await connection.end().catch(() => undefined);
@@ -65,7 +90,9 @@ export async function createSlotWithSnapshot(config: ClientConfig, slot: string)
 }
 
 export async function createSlot(db: ClientBase, slot: string): Promise<string> {
-  const r = await db.query(`SELECT lsn::text FROM pg_create_logical_replication_slot($1, 'pgoutput')`, [slot]);
+  const version = Number((await db.query('SHOW server_version_num')).rows[0].server_version_num);
+  const failover = version >= 170000 ? ', false, false, true' : ''; // temporary, two-phase, failover (see createSlotWithSnapshot)
+  const r = await db.query(`SELECT lsn::text FROM pg_create_logical_replication_slot($1, 'pgoutput'${failover})`, [slot]);
   return r.rows[0].lsn;
 }
 

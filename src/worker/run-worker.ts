@@ -29,6 +29,11 @@ export async function createWorker(opts: WorkerOptions = {}): Promise<{ worker: 
     taskQueue: s.taskQueue,
     workflowBundle: { codePath: workflowBundlePath() },
     activities,
+    // Cancellation reaches an activity only with the answer to a heartbeat, and the SDK batches
+    // heartbeats (by default up to 80 % of the heartbeat timeout, i.e. 12 s for a stream). Pause, release
+    // and a modifyObjects hand-over all wait for a stream to stop: flush heartbeats every second instead.
+    maxHeartbeatThrottleInterval: '1s',
+    defaultHeartbeatThrottleInterval: '1s',
   });
   return { worker, connection };
 }

@@ -40,6 +40,21 @@ export async function waitForConvergence(source: Client, destination: Client, ta
       return JSON.stringify(src) === JSON.stringify(dst);
     }, timeoutMs, 500);
   } catch (err) {
-    throw new Error(`${(err as Error).message}\nsource:      ${JSON.stringify(src)}\ndestination: ${JSON.stringify(dst)}`);
+    const diffs = [];
+    for (const [table, orderBy] of Object.entries(tables)) diffs.push(await rowDifferences(source, destination, table, orderBy));
+    throw new Error(`${(err as Error).message}\nsource:      ${JSON.stringify(src)}\ndestination: ${JSON.stringify(dst)}\n${diffs.filter(Boolean).join('\n')}`);
   }
+}
+
+/** The first rows that differ between the two sides (by the ordering key), to say *what* diverged. */
+export async function rowDifferences(source: Client, destination: Client, table: string, orderBy: string, limit = 5): Promise<string> {
+  const read = async (db: Client): Promise<Map<string, string>> => {
+    const { rows } = await db.query(`SELECT row(${orderBy})::text AS k, t::text AS v FROM ${table} t`);
+    return new Map(rows.map((r) => [r.k as string, r.v as string]));
+  };
+  const [a, b] = [await read(source), await read(destination)];
+  const out: string[] = [];
+  for (const [k, v] of a) if (b.get(k) !== v) out.push(`  ${table} ${k}: source ${v} / destination ${b.get(k) ?? '(missing)'}`);
+  for (const [k, v] of b) if (!a.has(k)) out.push(`  ${table} ${k}: source (missing) / destination ${v}`);
+  return out.length ? `${table}: ${out.length} row(s) differ\n${out.slice(0, limit).join('\n')}` : '';
 }

@@ -4,7 +4,7 @@ import { ChangeBuffer, type RelationTarget } from '../../src/apply/change-buffer
 
 const rel = (over: Partial<RelationTarget> = {}): RelationTarget => ({
   key: 's.t', target: { schema: 's', name: 't' }, keyColumns: ['id'], keyIndexed: true, alwaysIdentity: [],
-  hasOtherUniques: false, columnTypes: new Map([['id', 'integer'], ['v', 'text']]), ...over,
+  hasOtherUniques: false, columnTypes: new Map([['id', 'integer'], ['v', 'text']]), dml: new Set(['insert', 'update', 'delete']), columnMap: null, ...over,
 });
 
 describe('change buffer: net effect per row', () => {

@@ -217,3 +217,41 @@ test('formatEta', () => {
   assert.equal(formatEta(Number.NaN), '-');
   assert.equal(formatEta(-3), '-');
 });
+
+test('a modifyObjects in progress or refused is shown with what it adds and removes and why', () => {
+  const removed: TableStatus = { ...done, source: 'public.old', target: 'public.old', state: 'removed' };
+  const s: TaskStatus = {
+    ...base, phase: 'incremental', tables: [done, removed],
+    modification: {
+      state: 'copying', added: ['public.new'], removed: ['public.old'], requestedAt: '2026-01-01T00:00:00.000Z', finishedAt: null, problems: [],
+    },
+  };
+  const text = formatStatus(s);
+  assert.match(text, /modifyObjects \(2026-01-01T00:00:00\.000Z\): copying — adding public\.new; removing public\.old/);
+  assert.match(text, /public\.old .*removed/);
+  const refused = formatStatus({ ...s, modification: { ...s.modification!, state: 'refused', problems: ['precheck of the added tables failed:\nFAIL primary-key: x'] } });
+  assert.match(refused, /refused — adding public\.new; removing public\.old\n {4}precheck of the added tables failed:\n {4}FAIL primary-key: x/);
+});
+
+test('DDL outcomes and columns left out are shown under incremental', () => {
+  const s: TaskStatus = {
+    ...base, phase: 'incremental',
+    incremental: {
+      sourceLsn: '0/2', appliedLsn: '0/2', receivedLsn: '0/2', confirmedLsn: '0/2', retainedWalBytes: 0, retainedWalWarning: false,
+      transactions: 1, batches: 1, rows: 1, bytes: 1, missingRows: 0, replayedBatches: 0, lagSeconds: 0, rowsPerSecond: 0, bytesPerSecond: 0,
+      reportedAt: '2026-01-01T00:00:00.000Z', ignoredColumns: ['app.t.c'],
+      ddl: {
+        applied: 3, refused: 2, refusedBy: { 'in-function': 1, 'replica-role': 1 },
+        recent: [
+          { at: 'x', lsn: '0/1', statement: 'ALTER TABLE app.t ADD COLUMN b int', outcome: 'applied' },
+          { at: 'x', lsn: '0/1A', statement: 'DO $$ BEGIN\n  ALTER TABLE app.t ADD c int; END $$', outcome: 'in-function' },
+        ],
+      },
+    },
+  };
+  const text = formatStatus(s);
+  assert.match(text, /DDL: 3 replicated, 2 not replicated \(in-function 1, replica-role 1\)/);
+  assert.match(text, /not replicated \(in-function\) at 0\/1A: DO \$\$ BEGIN ALTER TABLE app\.t ADD c int; END \$\$/);
+  assert.ok(!text.includes('ADD COLUMN b'), 'applied statements are counted, not listed');
+  assert.match(text, /source columns missing on the destination are not written: app\.t\.c/);
+});

@@ -8,6 +8,7 @@ const rel: RelationTarget = {
   key: 'My Schema.orders', target: { schema: 'My Schema', name: 'orders' }, keyColumns: ['id'], keyIndexed: true,
   alwaysIdentity: ['n'], hasOtherUniques: false,
   columnTypes: new Map([['id', 'bigint'], ['note', 'text'], ['n', 'integer'], ['tags', 'text[]']]),
+  dml: new Set(['insert', 'update', 'delete', 'truncate']), columnMap: null,
 };
 
 describe('set-wise statements', () => {

@@ -1,0 +1,30 @@
+// What must be in place on the source before the slot exists: replica identity, the publication and the
+// DDL capture.
+// Shared by the full sync (slot with snapshot) and an incremental-only task (slot from "now").
+import type { SelectedTable } from '../src/catalog/names';
+import { withClient } from '../src/conn/connect';
+import { logger } from '../src/log';
+import type { TaskSpec } from '../src/spec/schema';
+import { setReplicaIdentityFull } from '../src/stream/replica-identity';
+import { ensurePublication, publishedTables } from '../src/stream/replication-objects';
+import { ddlCaptureSupport, installDdlCapture, markOwnDdl } from '../src/ddl/capture';
+import type { TaskContext } from './context';
+
+export async function prepareSource(ctx: TaskContext, spec: TaskSpec, taskId: string, tables: SelectedTable[]): Promise<void> {
+  await withClient(ctx.source, async (src) => {
+    await markOwnDdl(src); // other tasks' DDL capture must not take this setup for the application's DDL
+    if (spec.replicaIdentity === 'full') {
+      const changed = await withClient(ctx.destination, (dst) => setReplicaIdentityFull(src, dst, taskId, tables.map((t) => t.source)));
+      if (changed.length) logger.info({ task: taskId, tables: changed.length }, 'set REPLICA IDENTITY FULL on the source (restored at release)');
+    }
+    await ensurePublication(src, ctx.publication, publishedTables(spec, tables));
+    const capture = await ddlCaptureSupport(src);
+    if (capture.ok) await installDdlCapture(src, { taskId, publication: ctx.publication, adopt: adoptedSchemas(spec) });
+    else logger.warn({ task: taskId, reason: capture.reason }, 'DDL is not replicated for this task');
+  });
+}
+
+/** Schemas selected whole (with DDL on): a table created there joins the task. */
+export function adoptedSchemas(spec: TaskSpec): { schema: string; exclude: string[] }[] {
+  return spec.objects.filter((o) => !o.tables && o.ddl !== false).map((o) => ({ schema: o.schema, exclude: o.excludeTables ?? [] }));
+}

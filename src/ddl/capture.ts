@@ -1,0 +1,189 @@
+// DDL capture on the source: two event triggers per task (ddl_command_end, sql_drop) whose function writes
+// each DDL command into the WAL as a *transactional* logical message, so it reaches the stream at its place
+// among the row changes and only if its transaction commits. The message prefix carries the task id:
+// several tasks on one source each read only their own.
+//
+// The triggers are ENABLE ALWAYS so they also fire in sessions with session_replication_role = replica;
+// the message records the role and the applier refuses those statements visibly instead of never seeing
+// them. A table created in a schema the task selects whole is adopted right there, inside the creating
+// transaction: REPLICA IDENTITY FULL and added to the publication, so its first row is already published.
+// The recording function is SECURITY DEFINER (owned by the task's superuser): the application's role that
+// creates the table may not alter the task's publication.
+import type { ClientBase } from 'pg';
+import { ident, literal } from '../util/sql';
+
+export const ddlMessagePrefix = (taskId: string): string => `pg-dts:${taskId}:ddl`;
+
+const functionName = (taskId: string): string => `_pg_dts.ddl_capture_${taskId}`;
+const recorderName = (taskId: string): string => `_pg_dts.ddl_record_${taskId}`;
+const triggerNames = (taskId: string): [string, string] => [`dts_ddl_${taskId}`, `dts_drop_${taskId}`];
+
+export interface CaptureSettings {
+  taskId: string;
+  publication: string;
+  /** Schemas selected whole, with the tables excluded from them: a table created there is adopted. */
+  adopt: { schema: string; exclude: string[] }[];
+}
+
+/** What the trigger writes (JSON in the message content). */
+export interface CapturedDdl {
+  query: string;
+  tag: string;
+  /** Firings of this tag so far in the same client message (0-based): which statement of `query` fired. */
+  ordinal: number;
+  /** The capturing session's current_schemas(false): existing schemas, "$user" expanded. */
+  searchPath: string[];
+  role: string;
+  /** The DDL ran below the top level (inside a function, procedure or DO block). */
+  nested?: boolean;
+  objects: { type: string; schema: string | null; identity: string; inExtension?: boolean }[];
+  /** sql_drop: objects dropped by the statement. */
+  dropped?: { type: string; schema: string | null; name: string | null; identity: string }[];
+  /** Set when the recorder failed: the statement ran on the source but could not be captured. */
+  captureError?: string;
+}
+
+function adoptionSql(s: CaptureSettings): string {
+  if (!s.adopt.length) return '';
+  const cases = s.adopt
+    .map((a) => `(cmd.schema_name = ${literal(a.schema)}${a.exclude.length ? ` AND (parse_ident(cmd.object_identity))[2] NOT IN (${a.exclude.map(literal).join(', ')})` : ''})`)
+    .join(' OR ');
+  return `
+      IF cmd.command_tag = 'CREATE TABLE' AND cmd.object_type = 'table' AND (${cases}) THEN
+        PERFORM set_config('pg_dts.capturing', 'on', true);
+        EXECUTE format('ALTER TABLE %s REPLICA IDENTITY FULL', cmd.object_identity);
+        EXECUTE format('ALTER PUBLICATION %I ADD TABLE %s', ${literal(s.publication)}, cmd.object_identity);
+        PERFORM set_config('pg_dts.capturing', 'off', true);
+      END IF;`;
+}
+
+/**
+ * Two functions: the trigger function runs as the user who ran the DDL and only passes on what depends on
+ * that session (search_path, session_replication_role); the recorder is SECURITY DEFINER with a fixed
+ * search_path (a caller's search_path must never choose what a superuser function calls) and reads
+ * everything else itself. Called directly, outside an event trigger, the recorder fails.
+ */
+function functionSql(s: CaptureSettings): string[] {
+  const prefix = literal(ddlMessagePrefix(s.taskId));
+  const recorder = `
+CREATE OR REPLACE FUNCTION ${recorderName(s.taskId)}(event text, tag text, path text[], role text, nested boolean) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $pgdts$
+DECLARE
+  cmd record;
+  objs jsonb := '[]';
+  dropped jsonb := '[]';
+  counter text;
+  n int;
+BEGIN
+  IF event = 'sql_drop' THEN
+    FOR cmd IN SELECT * FROM pg_event_trigger_dropped_objects() WHERE original LOOP
+      dropped := dropped || jsonb_build_object('type', cmd.object_type, 'schema', cmd.schema_name, 'name', cmd.object_name, 'identity', cmd.object_identity);
+    END LOOP;
+  ELSE
+    FOR cmd IN SELECT * FROM pg_event_trigger_ddl_commands() LOOP  -- ddl_command_end
+      objs := objs || jsonb_build_object('type', cmd.object_type, 'schema', cmd.schema_name, 'identity', cmd.object_identity, 'inExtension', cmd.in_extension);
+      ${adoptionSql(s)}
+    END LOOP;
+  END IF;
+  -- Which statement of a multi-statement query string fired: count top-level firings per tag within one
+  -- client message (statement_timestamp() is the arrival of that message), in a transaction-local
+  -- setting, one per task (each task's trigger counts for itself). Nested DDL (in a function) is not a
+  -- statement of the query: it does not count. A DROP counts
+  -- at its ddl_command_end (always fired, after sql_drop; sql_drop is not fired when IF EXISTS found
+  -- nothing), so its sql_drop firing reads the number its statement is about to take.
+  counter := 'pg_dts.n' || left(md5(${literal(s.taskId)} || current_query() || statement_timestamp()::text || tag), 24);
+  n := coalesce(nullif(current_setting(counter, true), '')::int, -1) + 1;
+  IF event = 'drop_end' THEN
+    PERFORM set_config(counter, n::text, true);
+    RETURN;
+  END IF;
+  IF NOT nested AND event <> 'sql_drop' THEN PERFORM set_config(counter, n::text, true); END IF;
+  PERFORM pg_logical_emit_message(true, ${prefix}, jsonb_build_object(
+    'query', current_query(), 'tag', tag, 'ordinal', n, 'searchPath', path, 'role', role, 'nested', nested,
+    'objects', objs, 'dropped', dropped)::text);
+END
+$pgdts$`;
+  const trigger = `
+CREATE OR REPLACE FUNCTION ${functionName(s.taskId)}() RETURNS event_trigger LANGUAGE plpgsql AS $pgdts$
+DECLARE
+  stack text;
+BEGIN
+  -- The recorder's own ALTERs (adoption) and pg-dts's own setup are not the application's DDL. A DROP is
+  -- reported by its sql_drop firing, which knows what was dropped (its ddl_command_end only counts it).
+  IF pg_catalog.current_setting('pg_dts.capturing', true) = 'on' THEN RETURN; END IF;
+  -- sql_drop also fires for what an ALTER TABLE drops (a default, a column): its ddl_command_end reports it.
+  IF TG_EVENT = 'sql_drop' AND TG_TAG NOT LIKE 'DROP %' THEN RETURN; END IF;
+  -- More than this function's own frame on the stack: the DDL ran inside a function, procedure or DO block.
+  GET DIAGNOSTICS stack = PG_CONTEXT;
+  BEGIN
+    PERFORM ${recorderName(s.taskId)}(
+      CASE WHEN TG_EVENT = 'ddl_command_end' AND TG_TAG LIKE 'DROP %' THEN 'drop_end' ELSE TG_EVENT END,
+      TG_TAG, pg_catalog.current_schemas(false),
+      pg_catalog.current_setting('session_replication_role'), pg_catalog.strpos(stack, E'\n') > 0);
+  EXCEPTION WHEN OTHERS THEN
+    -- Never make the application's DDL fail because of replication: say so here, and in the stream.
+    RAISE WARNING 'pg-dts task ${s.taskId} could not capture this DDL for replication: %', SQLERRM;
+    PERFORM pg_catalog.pg_logical_emit_message(true, ${literal(ddlMessagePrefix(s.taskId))},
+      pg_catalog.json_build_object('tag', TG_TAG, 'captureError', SQLERRM, 'query', pg_catalog.current_query())::text);
+  END;
+END
+$pgdts$`;
+  return [recorder, trigger];
+}
+
+/** Installs (or refreshes, e.g. after modifyObjects) the task's capture. Idempotent. */
+export async function installDdlCapture(db: ClientBase, s: CaptureSettings): Promise<void> {
+  const [onEnd, onDrop] = triggerNames(s.taskId);
+  await db.query('BEGIN');
+  try {
+    await db.query(`SELECT pg_advisory_xact_lock(hashtext('pg-dts ddl capture'))`);
+    await db.query('CREATE SCHEMA IF NOT EXISTS _pg_dts');
+    // Every role's DDL runs the trigger function, which calls the recorder in this schema.
+    await db.query('GRANT USAGE ON SCHEMA _pg_dts TO PUBLIC');
+    for (const sql of functionSql(s)) await db.query(sql);
+    for (const [name, event] of [[onEnd, 'ddl_command_end'], [onDrop, 'sql_drop']] as const) {
+      const exists = await db.query('SELECT 1 FROM pg_event_trigger WHERE evtname = $1', [name]);
+      if (!exists.rowCount) await db.query(`CREATE EVENT TRIGGER ${ident(name)} ON ${event} EXECUTE FUNCTION ${functionName(s.taskId)}()`);
+      await db.query(`ALTER EVENT TRIGGER ${ident(name)} ENABLE ALWAYS`);
+    }
+    await db.query('COMMIT');
+  } catch (err) {
+    await db.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Removes the task's triggers and function; the helper schema goes when no other task uses it. */
+export async function removeDdlCapture(db: ClientBase, taskId: string): Promise<void> {
+  for (const name of triggerNames(taskId)) await db.query(`DROP EVENT TRIGGER IF EXISTS ${ident(name)}`);
+  await db.query(`DROP FUNCTION IF EXISTS ${functionName(taskId)}()`);
+  await db.query(`DROP FUNCTION IF EXISTS ${recorderName(taskId)}(text, text, text[], text, boolean)`);
+  const left = await db.query(`SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = '_pg_dts'
+                               UNION ALL SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = '_pg_dts'`);
+  if (!left.rowCount) await db.query('DROP SCHEMA IF EXISTS _pg_dts');
+}
+
+/** Parses a captured message's content; null when it is not one (another task's, or foreign). */
+export function parseCapturedDdl(prefix: string, msg: { prefix: string; content: Uint8Array; transactional: boolean }): CapturedDdl | null {
+  if (msg.prefix !== prefix || !msg.transactional) return null;
+  try {
+    return JSON.parse(Buffer.from(msg.content).toString('utf8')) as CapturedDdl;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether this source can capture DDL for the stream: event triggers need a superuser, messages 14+. */
+export async function ddlCaptureSupport(db: ClientBase): Promise<{ ok: true } | { ok: false; reason: string }> {
+  const { rows } = await db.query<{ v: number; sup: boolean }>(
+    `SELECT current_setting('server_version_num')::int AS v, (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS sup`,
+  );
+  if (rows[0]!.v < 140000) return { ok: false, reason: 'the source is older than PostgreSQL 14 (no logical messages in pgoutput)' };
+  if (!rows[0]!.sup) return { ok: false, reason: 'event triggers need a superuser on the source' };
+  return { ok: true };
+}
+
+/** Marks a session's DDL as pg-dts's own (publication, replica identity, capture): no task captures it. */
+export async function markOwnDdl(db: ClientBase): Promise<void> {
+  await db.query(`SET pg_dts.capturing = 'on'`);
+}

@@ -1,0 +1,61 @@
+// CREATE TABLE: replicated for plain tables created in a schema the task selects as a whole (the new
+// table joins the selection), with columns, defaults, NOT NULL, and PRIMARY KEY / UNIQUE / CHECK /
+// EXCLUDE / FOREIGN KEY constraints mapped to destination names.
+import type { ColumnDef, Constraint, CreateStmt, Node } from 'libpg-query';
+import { objectEntryFor } from '../catalog/names';
+import { applyTree, skip } from './decision';
+import { constraintLabel, DefinitionMapper } from './definitions';
+import { refText, scopeOf, targetRangeVar, type NameMapper } from './mapping';
+import { nodeBody, nodeType } from './parser';
+import type { DdlContext, DdlDecision, DroppedPart } from './types';
+
+function unsupportedForm(stmt: CreateStmt): string | null {
+  const persistence = stmt.relation?.relpersistence;
+  if (persistence === 't' || stmt.relation?.schemaname?.startsWith('pg_temp')) return 'temporary tables are not replicated';
+  if (persistence === 'u') return 'unlogged tables are not replicated (their changes are not in the WAL)';
+  if (stmt.partspec) return 'partitioned tables created while the task runs are not replicated; create it on the destination and add it with modifyObjects';
+  if (stmt.partbound) return 'partitions (PARTITION OF) created while the task runs are not replicated; create it on the destination and add it with modifyObjects';
+  if (stmt.inhRelations?.length) return 'tables with INHERITS are not replicated';
+  if (stmt.ofTypename) return 'typed tables (OF type) are not replicated';
+  if (stmt.tableElts?.some((e) => nodeType(e) === 'TableLikeClause')) return 'CREATE TABLE ... (LIKE ...) is not replicated (the copied definition is not in the statement)';
+  return null;
+}
+
+export function translateCreateTable(stmt: CreateStmt, ctx: DdlContext, names: NameMapper): DdlDecision {
+  const form = unsupportedForm(stmt);
+  if (form) return skip('unsupported', form);
+  const schema = stmt.relation!.schemaname ?? ctx.searchPath[0];
+  if (!schema) return skip('unsupported', 'no schema to create the table in: the search path is empty');
+  const source = { schema, name: stmt.relation!.relname! };
+  if (!ctx.selectsWholeSchema(schema)) {
+    return skip('outside-selection', `${refText(source)} was created in schema ${schema}, which the task does not select as a whole (only whole-schema selections adopt new tables; add it with modifyObjects)`);
+  }
+  if (objectEntryFor(ctx.mapping, schema)?.excludeTables?.includes(source.name)) {
+    return skip('outside-selection', `${refText(source)} is in excludeTables of schema ${schema}`);
+  }
+  if (!ctx.ddlEnabled(source)) return skip('ddl-disabled', `DDL is disabled ("ddl": false) for schema ${schema}`);
+
+  const scope = scopeOf(ctx.mapping, source);
+  const defs = new DefinitionMapper(ctx, names, scope);
+  const dropped: DroppedPart[] = [];
+  const elements: Node[] = [];
+  for (const element of stmt.tableElts ?? []) {
+    if (nodeType(element) === 'ColumnDef') {
+      const problem = defs.column(nodeBody<ColumnDef>(element), dropped);
+      if (problem?.reason === 'unsupported') return skip('unsupported', problem.detail);
+      if (problem) dropped.push({ reason: problem.reason as DroppedPart['reason'], detail: problem.detail });
+      else elements.push(element);
+    } else if (nodeType(element) === 'Constraint') {
+      const { list, unsupported } = defs.constraintList([element], (c: Constraint) => `${constraintLabel(c)} of ${refText(source)}`, dropped);
+      if (unsupported) return skip('unsupported', unsupported.detail);
+      elements.push(...list);
+    } else {
+      return skip('unsupported', `CREATE TABLE element ${nodeType(element)} is not replicated`);
+    }
+  }
+  stmt.tableElts = elements;
+  if (!elements.length) delete stmt.tableElts;
+  stmt.relation = targetRangeVar(stmt.relation!, scope.target);
+  delete stmt.tablespacename; // tablespaces are the destination's own business (as in the schema phase)
+  return applyTree(ctx, names, { CreateStmt: stmt } as Node, [{ type: 'create-table', table: source }], dropped);
+}

@@ -1,0 +1,51 @@
+// The contract between DDL capture/apply (the lead's capture*.ts / apply*.ts) and the pure translation.
+import type { Mapping, TableRef } from '../catalog/names';
+
+export interface DdlContext {
+  /** From src/catalog/names.ts: objects, nameCase, renameRules. */
+  mapping: Mapping;
+  /**
+   * The capturing session's search path as current_schemas(false) gives it (existing schemas only,
+   * "$user" expanded, no pg_temp): its first entry is where an unqualified CREATE TABLE created its table.
+   */
+  searchPath: string[];
+  /** The source table a (possibly unqualified) name stands for, from the captured object identities; null if unknown. */
+  resolveTable(name: { schema?: string; name: string }): TableRef | null;
+  /** The table is currently selected by the task. */
+  isSelected(ref: TableRef): boolean;
+  /** The schema is selected as a whole (objects entry without "tables"): a table created there is adopted. */
+  selectsWholeSchema(schema: string): boolean;
+  /** tableOperations(...).ddl for the table (for CREATE: the new table, i.e. its schema's setting). */
+  ddlEnabled(ref: TableRef): boolean;
+}
+
+export type SkipReason = 'cascade-or-restrict' | 'outside-selection' | 'unsupported' | 'ddl-disabled' | 'excluded-column';
+
+/** A part of an applied statement left out on the destination (a subcommand, a column, a constraint). */
+export interface DroppedPart {
+  reason: 'excluded-column' | 'outside-selection';
+  detail: string;
+}
+
+export type DdlEffect =
+  | { type: 'create-table'; table: TableRef } // source name
+  | { type: 'drop-table'; table: TableRef }
+  | { type: 'rename-table'; from: TableRef; to: TableRef }
+  | { type: 'alter-table'; table: TableRef }; // the applier must reload this table's shape
+
+export type DdlDecision =
+  | {
+      kind: 'apply';
+      /** Destination SQL, in order, to run inside the applier's transaction. May be empty (a no-op rename). */
+      statements: string[];
+      effects: DdlEffect[];
+      /** Parts of the statement not replicated (the rest is): the applier should log them. */
+      dropped: DroppedPart[];
+      /**
+       * The destination schemas of the capturing session's search path. Table names in `statements` are
+       * always qualified; type, function and sequence names the user left unqualified are not, so run the
+       * statements with `SELECT pg_catalog.set_config('search_path', <these, quoted and comma-separated>, true)`.
+       */
+      searchPath: string[];
+    }
+  | { kind: 'skip'; reason: SkipReason; detail: string };
