@@ -19,7 +19,7 @@ export function table(schema: string, name: string, extra: Partial<TableFacts> =
 
 export function source(extra: Partial<SourceFacts> = {}): SourceFacts {
   return {
-    versionNum: 170002, walLevel: 'logical', encoding: 'UTF8', user: 'repl', database: 'app', isSuperuser: false,
+    versionNum: 170002, walLevel: 'logical', encoding: 'UTF8', user: 'repl', database: 'app', isSuperuser: true,
     canReplicate: true, canCreateInDatabase: true, freeSlots: 3, freeWalSenders: 3, synchronizedStandbySlots: '', standbys: 0,
     longTransactions: [], longTransactionSeconds: 300, seesAllSessions: true,
     tables: [table('shop', 'orders'), table('shop', 'customers')],

@@ -6,7 +6,7 @@ import { columnCollisions, excludedKeyColumns, tableCollisions, unknownColumns }
 import {
   destinationCreate, destinationOrigins, destinationReplicationRole, sourceCreate, sourceOwnership, sourceReplication, sourceSelect,
 } from './privileges';
-import { longTransactions, replicationSlots, slotFailover, walLevel, walSenders } from './replication';
+import { ddlCapture, longTransactions, replicationSlots, slotFailover, walLevel, walSenders } from './replication';
 import { rowFilters, rowFilterVersion } from './row-filter';
 import { objectsExist, objectsNotEmpty } from './selection';
 import { extensionMembers, hypertables, inheritance, partitions, primaryKey, replicaIdentity, replicaIdentityNone, sequences } from './tables';
@@ -17,7 +17,7 @@ export type { CheckInput, PrecheckSpec } from './check';
 export const ITEMS: CheckItem[] = [
   objectsExist, objectsNotEmpty,
   sourceVersion, destinationVersion, sourceTruncate, encoding,
-  walLevel, replicationSlots, walSenders, slotFailover, longTransactions,
+  walLevel, replicationSlots, walSenders, slotFailover, longTransactions, ddlCapture,
   sourceReplication, sourceCreate, sourceOwnership, sourceSelect,
   destinationCreate, destinationOrigins, destinationReplicationRole,
   primaryKey, replicaIdentity, replicaIdentityNone,
