@@ -1,7 +1,7 @@
 // What the activities call from their reporting callbacks. The stream's and the copy's numbers are
 // cumulative per activity attempt; Prometheus counters must only go up, so each feeder keeps the last
 // value it saw and adds the difference.
-import { activeMetrics } from './registry';
+import * as m from './registry';
 
 export interface IncrementalSample {
   lagSeconds: number;
@@ -23,8 +23,6 @@ export function incrementalMetrics(taskId: string): (s: IncrementalSample) => vo
     last[key] = now;
   };
   return (s) => {
-    const m = activeMetrics();
-    if (!m) return;
     m.lagSeconds.set(labels, s.lagSeconds);
     m.applyRowsPerSecond.set(labels, s.rowsPerSecond);
     m.applyBytesPerSecond.set(labels, s.bytesPerSecond);
@@ -44,8 +42,6 @@ export function fullMetrics(taskId: string, before: { rows: number; bytes: numbe
   const labels = { task: taskId };
   let last = { ...before };
   return (tables) => {
-    const m = activeMetrics();
-    if (!m) return;
     let rows = 0;
     let bytes = 0;
     for (const t of tables) {

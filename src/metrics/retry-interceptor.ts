@@ -4,7 +4,7 @@
 // restart) cannot know it and is counted as `other`.
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import { classifyFailure, type FailureClass } from '../retry/classify';
-import { activeMetrics } from './registry';
+import { retries } from './registry';
 
 const MAX_REMEMBERED = 10_000;
 const lastFailure = new Map<string, FailureClass>();
@@ -16,7 +16,7 @@ export const retryMetricsInterceptor: ActivityInterceptorsFactory = (ctx) => ({
       const key = `${info.workflowExecution?.workflowId ?? ''}/${info.activityId}`;
       const arg = input.args[0] as { taskId?: unknown } | undefined;
       const task = typeof arg?.taskId === 'string' ? arg.taskId : (info.workflowExecution?.workflowId ?? 'unknown');
-      if (info.attempt > 1) activeMetrics()?.retries.inc({ task, class: lastFailure.get(key) ?? 'other', activity: info.activityType });
+      if (info.attempt > 1) retries.inc({ task, class: lastFailure.get(key) ?? 'other', activity: info.activityType });
       try {
         const result = await next(input);
         lastFailure.delete(key);

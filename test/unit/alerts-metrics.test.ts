@@ -3,9 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Context } from '@temporalio/activity';
 import { fullMetrics, incrementalMetrics } from '../../src/metrics/feed';
-import { enableMetrics } from '../../src/metrics/registry';
-
-const { registry } = enableMetrics(); // as the metrics server does when PG_DTS_METRICS_PORT is set
+import { registry } from '../../src/metrics/registry';
 import { retryMetricsInterceptor } from '../../src/metrics/retry-interceptor';
 
 async function value(metric: string, labels: Record<string, string>): Promise<number | undefined> {

@@ -80,8 +80,8 @@ describe('retry classification and metrics port', () => {
     assert.equal(classifyFailure('nope'), 'other');
   });
 
-  it('reads PG_DTS_METRICS_PORT: unset or 0 is off, a port serves, garbage is an error naming the variable', () => {
-    assert.equal(metricsPort({}), null);
+  it('reads PG_DTS_METRICS_PORT: default 9464, 0 disables, garbage is an error naming the variable', () => {
+    assert.equal(metricsPort({}), 9464);
     assert.equal(metricsPort({ PG_DTS_METRICS_PORT: '0' }), null);
     assert.equal(metricsPort({ PG_DTS_METRICS_PORT: '9100' }), 9100);
     assert.throws(() => metricsPort({ PG_DTS_METRICS_PORT: 'x' }), /PG_DTS_METRICS_PORT: "x" is not a port/);
