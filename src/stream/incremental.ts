@@ -12,6 +12,7 @@ import { heartbeatPrefix, heartbeatTime, startSourceHeartbeat, type SourceSample
 import { FastPgoutputDecoder } from './pgoutput-fast';
 import { ensureOrigin, originProgress } from './replication-objects';
 import { ddlMessagePrefix } from '../ddl/capture';
+import { loadDdlParser } from '../ddl/parser';
 import type { DdlStats } from '../ddl/ddl-log';
 import { SerialFeed } from './serial-feed';
 
@@ -148,6 +149,7 @@ export class IncrementalStream {
     let stopHeartbeat: (() => Promise<void>) | undefined;
     try {
       const messages = (await sourceVersion(opts.source)) >= 140000;
+      if (messages) await loadDdlParser(); // DDL messages are parsed synchronously on the hot path
       const plugin = new RawTextPgoutputPlugin({ protoVersion: 1, publicationNames: [opts.publication], messages });
       await ensureOrigin(db, opts.origin);
       await db.query('SELECT pg_replication_origin_session_setup($1)', [opts.origin]);
