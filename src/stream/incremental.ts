@@ -109,8 +109,6 @@ export class IncrementalStream {
   private confirmedLsn: Lsn | null = null;
   private sample: SourceSample | null = null;
   private lastHeartbeatMs: number | null = null;
-  /** The applier is set up (destination connected, origin read): stats from here on are this attempt's. */
-  connected = false;
 
   constructor(private readonly opts: IncrementalOptions) {}
 
@@ -172,7 +170,6 @@ export class IncrementalStream {
         onFailure: (err) => fail(err),
       });
       this.applier = applier;
-      this.connected = true;
       const failed = new Promise<never>((_, reject) => {
         fail = reject;
         service.on('error', (err: Error) => reject(err));
