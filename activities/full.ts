@@ -14,10 +14,12 @@ import type { Throttle } from '../src/spec/schema';
 import {
   createSlotWithSnapshot, dropOriginIfExists, dropSlotIfExists, slotExists,
 } from '../src/stream/replication-objects';
+import { fullMetrics } from '../src/metrics/feed';
 import { RateLimiter, type RateLimits } from '../src/util/rate-limiter';
 import { qualified } from '../src/util/sql';
 import type { TableProgressReport } from '../workflows/status';
 import { progressReporter, taskContext, type TaskContext, type TaskInput } from './context';
+import { RetryWindow } from './retry-window';
 import { prepareSource } from './source-setup';
 import { watchThrottle } from './throttle-watch';
 
@@ -127,6 +129,16 @@ async function startFresh(ctx: TaskContext, input: FullSyncInput, runId: string,
  * converges.
  */
 export async function fullSync(input: FullSyncInput): Promise<FullSyncResult> {
+  // Retry windows: a chunk copied is progress; failing without it past the class's window is final.
+  const window = new RetryWindow(input.spec, 'fullSync');
+  try {
+    return await copyWithin(input, window);
+  } catch (err) {
+    return window.fail(err);
+  }
+}
+
+async function copyWithin(input: FullSyncInput, window: RetryWindow): Promise<FullSyncResult> {
   const ctx = input.addition ? { ...taskContext(input), slot: input.addition.slot, origin: input.addition.origin } : taskContext(input);
   const progressKey = progressId(input);
   const activity = Context.current();
@@ -135,7 +147,7 @@ export async function fullSync(input: FullSyncInput): Promise<FullSyncResult> {
   const destination = await connect(ctx.destination);
   let snapshot: Snapshot | undefined;
   let stopWatching = (): void => undefined;
-  const heartbeat = setInterval(() => activity.heartbeat(), 5_000);
+  const heartbeat = setInterval(() => activity.heartbeat(window.details({})), 5_000);
   try {
     await ensureProgressStore(destination);
     const stored = await loadFullSync(destination, progressKey);
@@ -182,10 +194,16 @@ export async function fullSync(input: FullSyncInput): Promise<FullSyncResult> {
     const attemptStartedAt = Date.now();
     const reported = new Map<string, string>();
     let lastReport = 0;
+    const metrics = fullMetrics(input.taskId, { rows: rowsBefore, bytes: bytesBefore });
+    let chunksSeen = done.length;
     const publish = (progress: Map<string, TableProgress>, force = false): void => {
+      const chunksDone = [...progress.values()].reduce((n, t) => n + t.chunksDone, 0);
+      if (chunksDone > chunksSeen) window.progressed();
+      chunksSeen = chunksDone;
       const now = Date.now();
       if (!force && now - lastReport < 5_000) return;
       lastReport = now;
+      metrics(progress.values());
       const overall = overallReport({ progress, plans, attemptStartedAt, rowsBeforeAttempt: rowsBefore, bytesBeforeAttempt: bytesBefore, resumedAttempts, now });
       // Each signal is a history event: carry only tables whose numbers moved since the last one.
       const tables: TableProgressReport[] = [];

@@ -5,10 +5,11 @@ import { ChangeTooLargeError, IncrementalStream } from '../src/stream/incrementa
 import { createSlot, evictStaleSessions, slotExists } from '../src/stream/replication-objects';
 import { logger } from '../src/log';
 import { limitsOf, RateLimiter } from '../src/util/rate-limiter';
-import { DdlFailedError } from '../src/ddl/ddl-log';
-import { ddlFailure, failureClock, type DdlFailureClock } from './ddl-retry';
+import { RetryWindow } from './retry-window';
 import { prepareSource } from './source-setup';
 import { watchThrottle } from './throttle-watch';
+import { incrementalMetrics } from '../src/metrics/feed';
+import { incrementalAlerts } from '../src/alerts/incremental';
 import { progressReporter, taskContext, type TaskInput } from './context';
 
 export interface IncrementalInput extends TaskInput {
@@ -35,6 +36,8 @@ function workerMaxChangeBytes(): number | undefined {
  */
 export async function incrementalSync(input: IncrementalInput): Promise<void> {
   const ctx = taskContext(input);
+  // A failure's clock (retry windows) is carried from attempt to attempt until a batch is applied again.
+  const window = new RetryWindow(input.spec, 'incrementalSync');
   await withClient(ctx.source, async (db) => {
     // Without a full sync there is no snapshot slot yet: stream from "now".
     if (!(await slotExists(db, ctx.slot))) {
@@ -43,7 +46,7 @@ export async function incrementalSync(input: IncrementalInput): Promise<void> {
     }
     const evicted = await withClient(ctx.destination, (dst) => evictStaleSessions(db, dst, ctx.slot, ctx.applicationName));
     if (evicted) logger.warn({ evicted }, 'ended sessions of a previous stream attempt that were still attached');
-  });
+  }).catch((err: unknown) => window.fail(err));
   const abort = new AbortController();
   // The throttle starts from the spec and follows `throttle` signals (polled from the workflow's status).
   const limiter = new RateLimiter(limitsOf(input.spec.throttle?.incremental));
@@ -56,10 +59,19 @@ export async function incrementalSync(input: IncrementalInput): Promise<void> {
   const activity = Context.current();
   let last = { rows: 0, bytes: 0, at: Date.now() };
   let lastEvents = '0/0/0';
+  const metrics = incrementalMetrics(input.taskId);
+  const alerts = incrementalAlerts(input.taskId, input.spec);
   // Heartbeats every second: a cancellation (pause, release, modifyObjects) arrives with their answer.
   // A DDL failure's clock from earlier attempts is carried on until the stream gets past it (ddl-retry.ts).
-  let ddlClock = (activity.info.heartbeatDetails as { ddlFailure?: DdlFailureClock } | undefined)?.ddlFailure;
-  const beat = setInterval(() => activity.heartbeat({ appliedLsn: stream.stats().appliedLsn, ddlFailure: ddlClock }), HEARTBEAT_MS);
+  // Progress = the applied position moved past where this attempt found it (the origin's, once connected).
+  let startedAt: string | null | undefined;
+  const beat = setInterval(() => {
+    const appliedLsn = stream.stats().appliedLsn;
+    if (startedAt === undefined) {
+      if (stream.connected) startedAt = appliedLsn;
+    } else if (appliedLsn !== startedAt) window.progressed();
+    activity.heartbeat(window.details({ appliedLsn }));
+  }, HEARTBEAT_MS);
   const reporting = setInterval(() => {
     const s = stream.stats();
     const now = Date.now();
@@ -73,6 +85,8 @@ export async function incrementalSync(input: IncrementalInput): Promise<void> {
     lastEvents = events;
     const retainedWalWarning = s.retainedWalBytes !== null && s.retainedWalBytes > RETAINED_WAL_WARN_BYTES;
     if (retainedWalWarning) logger.warn({ retainedWalBytes: s.retainedWalBytes }, 'the slot retains a lot of WAL on the source');
+    metrics({ ...s, rowsPerSecond, bytesPerSecond });
+    alerts({ lagSeconds: s.lagSeconds, retainedWalBytes: s.retainedWalBytes }, now);
     report({
       kind: 'incremental',
       stats: {
@@ -93,12 +107,8 @@ export async function incrementalSync(input: IncrementalInput): Promise<void> {
   } catch (err) {
     // Retrying cannot make a change smaller: fail the task, naming the table and LSN.
     if (err instanceof ChangeTooLargeError) throw ApplicationFailure.nonRetryable(err.message, 'ChangeTooLarge');
-    if (err instanceof DdlFailedError) {
-      ddlClock = failureClock(ddlClock, err);
-      activity.heartbeat({ appliedLsn: stream.stats().appliedLsn, ddlFailure: ddlClock });
-      throw ddlFailure(err, ddlClock, input.spec);
-    }
-    throw err;
+    // A DDL the destination refuses is an "other issue" like any other: retried inside its window, then final.
+    window.fail(err, { appliedLsn: stream.stats().appliedLsn });
   } finally {
     stopWatching();
     clearInterval(beat);

@@ -5,3 +5,5 @@ export { fullSync } from './full';
 export { incrementalSync } from './incremental';
 export { releaseTask } from './release';
 export { catchUpAddedTables, finishAddition, mainStreamPosition, planModification, setPublication } from './modify';
+export { sendAlert } from './alerts';
+export { searchAttributesRegistered } from './search-attributes';

@@ -18,6 +18,7 @@ import { forgetFullSync } from '../src/snapshot/progress-store';
 import { IncrementalStream } from '../src/stream/incremental';
 import { dropOriginIfExists, dropSlotIfExists, originProgress } from '../src/stream/replication-objects';
 import { progressId } from './full';
+import { withRetryWindows } from './retry-window';
 import { prepareSource } from './source-setup';
 import { taskContext, type TaskInput } from './context';
 
@@ -60,6 +61,10 @@ function fingerprint(spec: TaskSpec, t: SelectedTable): string {
 }
 
 export async function planModification(input: TaskInput & { tables: SelectedTable[]; objects: TaskSpec['objects'] }): Promise<ModificationPlan> {
+  return withRetryWindows(input.spec, 'planModification', () => planModificationOnce(input));
+}
+
+async function planModificationOnce(input: TaskInput & { tables: SelectedTable[]; objects: TaskSpec['objects'] }): Promise<ModificationPlan> {
   const ctx = taskContext(input);
   const next: TaskSpec = { ...input.spec, objects: input.objects };
   const selection = await withClient(ctx.source, (db) => resolveSelection(db, next));
@@ -86,7 +91,7 @@ export async function planModification(input: TaskInput & { tables: SelectedTabl
 
 /** Re-targets the publication (and replica identity) to exactly these tables. */
 export async function setPublication(input: TaskInput & { tables: SelectedTable[] }): Promise<void> {
-  await prepareSource(taskContext(input), input.spec, input.taskId, input.tables);
+  await withRetryWindows(input.spec, 'setPublication', () => prepareSource(taskContext(input), input.spec, input.taskId, input.tables));
 }
 
 /**

@@ -5,11 +5,28 @@ import { markOwnDdl, removeDdlCapture } from '../src/ddl/capture';
 import { forgetFullSync } from '../src/snapshot/progress-store';
 import { progressId } from './full';
 import { additionObjects } from './modify';
+import { logger } from '../src/log';
 import { taskContext, type TaskInput } from './context';
 
+export interface ReleaseInput extends TaskInput {
+  /**
+   * After a failure: the destination may be what failed. Everything on the source (what holds WAL) must go;
+   * steps that need the destination are attempted and, if it does not answer, logged and left.
+   */
+  bestEffort?: boolean;
+}
+
 /** Drops everything the task created to replicate: nothing may keep WAL growing on the source. */
-export async function releaseTask(input: TaskInput): Promise<{ slotDropped: boolean }> {
+export async function releaseTask(input: ReleaseInput): Promise<{ slotDropped: boolean }> {
   const ctx = taskContext(input);
+  const onDestination = async (what: string, fn: () => Promise<unknown>): Promise<void> => {
+    try {
+      await fn();
+    } catch (err) {
+      if (!input.bestEffort) throw err;
+      logger.warn({ task: input.taskId, step: what, err: (err as Error).message }, 'release after failure: a destination step was left');
+    }
+  };
   const slotDropped = await withClient(ctx.source, async (db) => {
     await markOwnDdl(db);
     const dropped = await dropSlotIfExists(db, ctx.slot);
@@ -17,15 +34,17 @@ export async function releaseTask(input: TaskInput): Promise<{ slotDropped: bool
     await dropPublicationIfExists(db, ctx.publication);
     await removeDdlCapture(db, input.taskId);
     // After the publication is gone, so this task's own membership does not count as "still published".
-    await withClient(ctx.destination, (dst) => restoreReplicaIdentity(db, dst, input.taskId, ctx.publication));
+    await onDestination('restore replica identity', () => withClient(ctx.destination, (dst) => restoreReplicaIdentity(db, dst, input.taskId, ctx.publication)));
     return dropped;
   });
-  await withClient(ctx.destination, async (db) => {
-    await dropOriginIfExists(db, ctx.origin);
-    await forgetFullSync(db, input.taskId);
-    const addition = additionObjects(input.taskId);
-    await dropOriginIfExists(db, addition.origin);
-    await forgetFullSync(db, progressId({ taskId: input.taskId, addition: { ...addition, publishTables: [] } }));
-  });
+  await onDestination('drop origins and copy progress', () =>
+    withClient(ctx.destination, async (db) => {
+      await dropOriginIfExists(db, ctx.origin);
+      await forgetFullSync(db, input.taskId);
+      const addition = additionObjects(input.taskId);
+      await dropOriginIfExists(db, addition.origin);
+      await forgetFullSync(db, progressId({ taskId: input.taskId, addition: { ...addition, publishTables: [] } }));
+    }),
+  );
   return { slotDropped };
 }

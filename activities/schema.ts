@@ -4,6 +4,7 @@ import { withClient } from '../src/conn/connect';
 import { SchemaSpecError, type SchemaPlan } from '../src/schema/ddl';
 import { applyGroupsInParallel, applyStatements, planSchema, SchemaStatementError, syncSequencePositions } from '../src/schema/sync';
 import { logger } from '../src/log';
+import { withRetryWindows } from './retry-window';
 import { taskContext, type TaskInput } from './context';
 
 export interface SchemaInput extends TaskInput {
@@ -34,7 +35,7 @@ export type AfterDataPlan = Pick<SchemaPlan, 'afterData' | 'foreignKeys' | 'skip
 export async function createSchema(
   input: SchemaInput,
 ): Promise<{ statements: number; afterData: AfterDataPlan | undefined; skippedForExcludedColumns: string[] }> {
-  return createSchemaOnce(input).catch(failFastOnPermanent);
+  return withRetryWindows(input.spec, 'createSchema', () => createSchemaOnce(input).catch(failFastOnPermanent));
 }
 
 async function createSchemaOnce(
@@ -60,7 +61,7 @@ const MAX_PLAN_PAYLOAD_BYTES = 512 * 1024;
  * (serial, identity, defaults' and, with a whole schema selected, its standalone sequences).
  */
 export async function finishSchema(input: FinishInput): Promise<{ statements: number; sequences: number; skippedForeignKeys: string[] }> {
-  return finishSchemaOnce(input).catch(failFastOnPermanent);
+  return withRetryWindows(input.spec, 'finishSchema', () => finishSchemaOnce(input).catch(failFastOnPermanent));
 }
 
 type FinishInput = SchemaInput & { createObjects: boolean; plan?: AfterDataPlan };

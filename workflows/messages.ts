@@ -1,5 +1,5 @@
 // Names users script against (temporal CLI, pg-dts CLI, tests). Declared once, imported everywhere.
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { TaskSpec, Throttle } from '../src/spec/schema';
 import type { TaskStatus, ProgressReport } from './status';
 
@@ -23,3 +23,10 @@ export const throttleSignal = defineSignal<[Throttle]>('throttle');
  */
 export const modifyObjectsSignal = defineSignal<[{ objects: TaskSpec['objects'] }]>('modifyObjects');
 export const statusQuery = defineQuery<TaskStatus>('status');
+
+/**
+ * The same changes as updates with validators: a bad value is refused with the reason (the caller gets the
+ * error, nothing is recorded in the history), a good one is acknowledged with what is now in force.
+ */
+export const throttleUpdate = defineUpdate<Throttle, [Throttle]>('throttle');
+export const modifyObjectsUpdate = defineUpdate<{ queuedAt: string }, [{ objects: TaskSpec['objects'] }]>('modifyObjects');

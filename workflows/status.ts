@@ -81,11 +81,26 @@ export interface IncrementalStatus {
   rowsPerSecond: number;
   bytesPerSecond: number;
   reportedAt: string;
+  /**
+   * Recent lag as [ISO time, lagSeconds] pairs, oldest first (bounded: the last 10 minutes at 10 s
+   * resolution). Absent from workflows that do not keep it; `pg-dts status` charts it when present.
+   */
+  lagHistory?: [string, number][];
+}
+
+/** An activity failing and being retried, with the clock of its retry window. */
+export interface RetryStatus {
+  activity: string;
+  failureClass: 'connection' | 'other';
+  /** Failing without progress since then (the window runs from here). */
+  since: string;
+  message: string;
 }
 
 export type ProgressReport =
   | { kind: 'full'; tables: TableProgressReport[]; overall?: FullSyncStatus }
-  | { kind: 'incremental'; stats: IncrementalStatus };
+  | { kind: 'incremental'; stats: IncrementalStatus }
+  | { kind: 'retry'; retry: RetryStatus };
 
 /** The latest `modifyObjects`, as it goes through its steps (workflows/modify-objects.ts). */
 export interface ModificationStatus {
@@ -119,4 +134,8 @@ export interface TaskStatus {
   throttle: Throttle;
   phaseChanges: { phase: Phase; at: string }[];
   modification?: ModificationStatus | null;
+  /** Set while an activity fails and is retried (cleared by the next progress report). */
+  retrying?: RetryStatus | null;
+  /** Times the task continued as new (history kept short); its earlier runs hold the older history. */
+  continuedRuns?: number;
 }

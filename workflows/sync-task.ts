@@ -1,14 +1,21 @@
 // The synchronization task: precheck -> schema -> full -> incremental, until released.
 // Orchestration only: every side effect is an activity. Deterministic by construction.
-import { ApplicationFailure, CancellationScope, condition, isCancellation, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  allHandlersFinished, ApplicationFailure, CancellationScope, condition, continueAsNew, isCancellation, setHandler,
+  upsertSearchAttributes, workflowInfo,
+} from '@temporalio/workflow';
+import { taskSearchAttributes } from './search-attributes';
 import type { AfterDataPlan } from '../activities/schema';
 import type { SelectedTable } from '../src/catalog/names';
 import { parseObjects, parseTaskSpec, SpecError, endpointLabel } from '../src/spec/validate';
 import { parseThrottle, type TaskSpec } from '../src/spec/schema';
 import { publicationName, slotName, taskIdFromWorkflowId } from '../src/spec/task-id';
 import {
-  modifyObjectsSignal, pauseSignal, progressSignal, releaseSignal, resumeSignal, statusQuery, throttleSignal,
+  modifyObjectsSignal, modifyObjectsUpdate, pauseSignal, progressSignal, releaseSignal, resumeSignal, statusQuery, throttleSignal,
+  throttleUpdate,
 } from './messages';
+import { continueAsNewDue, carryOver, type CarriedState } from './carried-state';
+import { recordLag } from './lag-history';
 import { modifyObjects } from './modify-objects';
 import { activitiesFor } from './task-activities';
 import type { Phase, TableProgressReport, TaskStatus } from './status';
@@ -30,27 +37,35 @@ function validate(input: unknown): TaskSpec {
   }
 }
 
-export async function syncTask(input: unknown): Promise<SyncTaskResult> {
+/**
+ * `input` is the task spec. `carried` is set only by the workflow itself when it continues as new (the
+ * history grew past `continueAsNewEvents`): the running task's whole state, so it goes on streaming.
+ */
+export async function syncTask(input: unknown, carried?: CarriedState): Promise<SyncTaskResult> {
   let spec = validate(input);
   const taskId = taskIdFromWorkflowId(workflowInfo().workflowId);
   const taskActivities = activitiesFor(spec);
-  const { short, copy, stream, cleanup } = taskActivities;
+  const { short, copy, stream, cleanup, probe } = taskActivities;
   // The spec changes only through modifyObjects (its `objects`); activities always get the current one.
   const task = { spec, taskId };
   const wants = (t: TaskSpec['syncTypes'][number]): boolean => spec.syncTypes.includes(t);
 
-  const status: TaskStatus = {
+  const status: TaskStatus = carried?.status ?? {
     name: spec.name, taskId, phase: 'precheck', paused: false,
     source: endpointLabel(spec.source.url), destination: endpointLabel(spec.destination.url),
     slot: slotName(taskId), publication: publicationName(taskId), syncTypes: spec.syncTypes,
     tables: [], precheck: null, consistentPoint: null, full: null, incremental: null, lastError: null,
-    throttle: spec.throttle ?? {}, phaseChanges: [], modification: null,
+    throttle: spec.throttle ?? {}, phaseChanges: [], modification: null, continuedRuns: 0,
   };
+  // Search attributes (phase, source, destination) let `temporal workflow list --query` find tasks; only
+  // where registered, since upserting an unknown one would fail every workflow task.
+  const searchable = carried?.searchable ?? (await probe.searchAttributesRegistered().catch(() => false));
   const enter = (phase: Phase): void => {
     status.phase = phase;
     status.phaseChanges.push({ phase, at: new Date().toISOString() });
+    if (searchable) upsertSearchAttributes(taskSearchAttributes(status));
   };
-  enter('precheck');
+  if (!carried) enter('precheck');
   let releaseRequested = false;
 
   setHandler(statusQuery, () => status);
@@ -64,21 +79,53 @@ export async function syncTask(input: unknown): Promise<SyncTaskResult> {
     if (parsed.ok) status.throttle = parsed.throttle;
     else status.lastError = `throttle signal ignored: ${parsed.problems.join('; ')}`;
   });
+  // The same as updates: a bad payload is refused by the validator, with the reason, and never recorded.
+  setHandler(throttleUpdate, (input) => {
+    const parsed = parseThrottle(input);
+    if (parsed.ok) status.throttle = parsed.throttle; // the validator refused anything else
+    return status.throttle;
+  }, {
+    validator: (input) => {
+      const parsed = parseThrottle(input);
+      if (!parsed.ok) throw new Error(`throttle refused: ${parsed.problems.join('; ')}`);
+    },
+  });
   // The new selection waits until the stream runs (a task still copying finishes its first selection).
-  const pendingObjects: { objects: TaskSpec['objects']; at: string }[] = [];
+  const pendingObjects: { objects: TaskSpec['objects']; at: string }[] = carried?.pendingObjects ?? [];
+  const queueModification = (objects: TaskSpec['objects']): string => {
+    const at = new Date().toISOString();
+    pendingObjects.push({ objects, at });
+    status.modification = { state: 'waiting', added: [], removed: [], requestedAt: at, finishedAt: null, problems: [] };
+    return at;
+  };
   setHandler(modifyObjectsSignal, (input: unknown) => {
     const parsed = parseObjects(input);
     if (!parsed.ok) {
       status.lastError = `modifyObjects signal ignored: ${parsed.problems.join('; ')}`;
       return;
     }
-    const at = new Date().toISOString();
-    pendingObjects.push({ objects: parsed.objects, at });
-    status.modification = { state: 'waiting', added: [], removed: [], requestedAt: at, finishedAt: null, problems: [] };
+    queueModification(parsed.objects);
+  });
+  setHandler(modifyObjectsUpdate, (input) => {
+    const parsed = parseObjects(input);
+    if (!parsed.ok) throw ApplicationFailure.nonRetryable(parsed.problems.join('; '), 'InvalidObjects'); // the validator refused it already
+    return { queuedAt: queueModification(parsed.objects) };
+  }, {
+    validator: (input) => {
+      const parsed = parseObjects(input);
+      if (!parsed.ok) throw new Error(`modifyObjects refused: ${parsed.problems.join('; ')}`);
+      if (!wants('incremental')) throw new Error('modifyObjects refused: it applies to tasks with incremental sync');
+    },
   });
   setHandler(progressSignal, (report) => {
+    if (report.kind === 'retry') {
+      status.retrying = report.retry;
+      status.lastError = `${report.retry.activity} (${report.retry.failureClass} failure, retrying since ${report.retry.since}): ${report.retry.message}`;
+      return;
+    }
+    status.retrying = null; // a progress report comes from an attempt that runs
     if (report.kind === 'incremental') {
-      status.incremental = report.stats;
+      status.incremental = { ...report.stats, lagHistory: recordLag(status.incremental?.lagHistory, report.stats) };
       return;
     }
     applyTableReports(report.tables);
@@ -98,9 +145,13 @@ export async function syncTask(input: unknown): Promise<SyncTaskResult> {
     }
   };
 
-  let tables: SelectedTable[] = [];
-  let catchUpUntil: string | null = null;
-  let touchedSource = false; // a blocked precheck creates nothing, so it has nothing to clean up
+  let tables: SelectedTable[] = carried?.tables ?? [];
+  let catchUpUntil: string | null = carried?.catchUpUntil ?? null;
+  let touchedSource = !!carried; // a blocked precheck creates nothing, so it has nothing to clean up
+  // Set once the history is long enough to continue as new; the stream stops at the next safe point.
+  let continuing = false;
+  let modifying = false;
+  const continueDue = (): boolean => !modifying && !holdRequested && continueAsNewDue(spec);
 
   // modifyObjects may hold the stream (stopped, drained) for a moment to hand a table over exactly.
   let holdRequested = false;
@@ -115,9 +166,13 @@ export async function syncTask(input: unknown): Promise<SyncTaskResult> {
 
   const streamUntilReleased = async (): Promise<void> => {
     while (!releaseRequested) {
+      if (continueDue()) {
+        continuing = true;
+        return;
+      }
       if (status.paused) {
-        enter('paused');
-        await condition(() => !status.paused || releaseRequested);
+        if (status.phase !== 'paused') enter('paused');
+        await condition(() => !status.paused || releaseRequested || continueDue());
         continue;
       }
       if (holdRequested) {
@@ -129,7 +184,7 @@ export async function syncTask(input: unknown): Promise<SyncTaskResult> {
       streamStopped = false;
       const running = scope.run(() => stream.incrementalSync({ ...task, tables, catchUpUntil }));
       running.catch(() => undefined);
-      await Promise.race([running, condition(() => status.paused || releaseRequested || holdRequested)]);
+      await Promise.race([running, condition(() => status.paused || releaseRequested || holdRequested || continueDue())]);
       scope.cancel();
       try {
         await running;
@@ -143,9 +198,10 @@ export async function syncTask(input: unknown): Promise<SyncTaskResult> {
 
   const modificationsUntilReleased = async (): Promise<void> => {
     for (;;) {
-      await condition(() => pendingObjects.length > 0 || releaseRequested);
-      if (releaseRequested) return;
+      await condition(() => (pendingObjects.length > 0 && !continuing) || releaseRequested || continuing);
+      if (releaseRequested || continuing) return;
       const next = pendingObjects.shift()!;
+      modifying = true;
       await modifyObjects(
         {
           activities: taskActivities, taskId,
@@ -162,11 +218,16 @@ export async function syncTask(input: unknown): Promise<SyncTaskResult> {
         },
         next.objects,
         next.at,
-      );
+      ).finally(() => void (modifying = false));
     }
   };
 
   const phases = async (): Promise<void> => {
+    if (carried) {
+      // Continued as new: the copy is done and the state is here; go on streaming.
+      await Promise.all([streamUntilReleased(), modificationsUntilReleased()]);
+      return;
+    }
     const checked = await short.precheck(task);
     status.precheck = checked.report;
     tables = checked.tables;
@@ -211,8 +272,18 @@ export async function syncTask(input: unknown): Promise<SyncTaskResult> {
     status.lastError = err instanceof Error ? err.message : String(err);
     enter('failed');
     // A task that fails for good must not leave a slot holding WAL on the source.
-    if (touchedSource) await CancellationScope.nonCancellable(() => cleanup.releaseTask(task)).catch(() => undefined);
+    if (touchedSource) await CancellationScope.nonCancellable(() => cleanup.releaseTask({ ...task, bestEffort: true })).catch(() => undefined);
+    // The alert never changes how the task ends: sendAlert reports a webhook failure instead of throwing.
+    if (spec.alerts && spec.alerts.onFailure !== false) {
+      await CancellationScope.nonCancellable(() => cleanup.sendAlert({ ...task, kind: 'failure', message: status.lastError ?? 'failed' })).catch(() => undefined);
+    }
     throw err;
+  }
+  if (continuing && !releaseRequested) {
+    // Signals and updates received so far are in the carried state; let their handlers finish first.
+    await condition(allHandlersFinished);
+    status.continuedRuns = (status.continuedRuns ?? 0) + 1;
+    return continueAsNew<typeof syncTask>(spec, carryOver({ spec, status, tables, catchUpUntil, pendingObjects, searchable }));
   }
   if (wants('incremental') || releaseRequested) {
     enter('releasing');

@@ -21,6 +21,7 @@ import { formatLsn, parseLsn, type Lsn } from '../util/lsn';
 import { ident, literal } from '../util/sql';
 import { decideDdl, inWholeSchema } from '../ddl/apply';
 import { parseCapturedDdl } from '../ddl/capture';
+import { loadDdlParser } from '../ddl/parser';
 import { DdlFailedError, DdlLog } from '../ddl/ddl-log';
 import { ChangeBuffer, keyChanges, type LoggedChange, type RelationTarget, type TableEffect } from './change-buffer';
 import { loadRelationTarget, mapRow, type TableRules } from './relation-target';
@@ -232,6 +233,8 @@ export class Applier {
     const ddl = this.opts.ddl!;
     const captured = parseCapturedDdl(ddl.prefix, msg);
     if (!captured) return;
+    // The parser (WebAssembly, ~18 MB) is loaded by the first DDL, not by every stream.
+    await loadDdlParser();
     const rowsBefore = new Set([...this.txnRowTables].filter((k) => !this.txnCreatedTables.has(k)));
     const decision = decideDdl(captured, ddl.mapping, { isSelected: (ref) => this.selectedTable(ref) !== undefined }, rowsBefore);
     const lsn = formatLsn(this.txnFinalLsn);

@@ -1,4 +1,5 @@
 import type { FullSyncStatus, TableStatus, TaskStatus } from '../../workflows/status';
+import { renderLagChart } from './lag-chart';
 import { renderBars, type BarRow } from './progress-bars';
 
 const human = (bytes: number): string =>
@@ -165,7 +166,12 @@ function formatThrottle(t: TaskStatus['throttle'] | undefined): string | null {
   return parts.length ? parts.join('; ') : null;
 }
 
-export function formatStatus(s: TaskStatus): string {
+export interface FormatOptions {
+  /** Chart `incremental.lagHistory` when the workflow reports it (default true; --watch draws its own). */
+  lagChart?: boolean;
+}
+
+export function formatStatus(s: TaskStatus, o: FormatOptions = {}): string {
   const lines = [
     `task ${s.name} (${s.taskId})  phase: ${s.phase}${s.paused ? ' (pause requested)' : ''}`,
     `  ${s.source} -> ${s.destination}   slot ${s.slot}`,
@@ -198,9 +204,12 @@ export function formatStatus(s: TaskStatus): string {
       }
     }
     if (i.ignoredColumns?.length) lines.push(`  WARNING: source columns missing on the destination are not written: ${i.ignoredColumns.join(', ')}`);
+    if (o.lagChart !== false && i.lagHistory?.length) lines.push(...renderLagChart(i.lagHistory));
   }
   const throttle = formatThrottle(s.throttle); // undefined from a task started before throttling existed
   lines.push(`  throttle: ${throttle ?? 'none (unlimited)'}`);
+  if (s.retrying) lines.push(`  RETRYING ${s.retrying.activity}: ${s.retrying.failureClass} failure since ${s.retrying.since}: ${s.retrying.message.split('\n')[0]}`);
+  if (s.continuedRuns) lines.push(`  continued as new ${s.continuedRuns} time(s) (earlier runs keep the older history)`);
   const m = s.modification;
   if (m) {
     const what = [m.added.length ? `adding ${m.added.join(', ')}` : '', m.removed.length ? `removing ${m.removed.join(', ')}` : ''].filter(Boolean).join('; ');
@@ -213,5 +222,5 @@ export function formatStatus(s: TaskStatus): string {
 
 /** What `pg-dts status` prints: the status as JSON with --json, the text with bars otherwise. */
 export function statusOutput(s: TaskStatus, o: { json?: boolean } = {}): string {
-  return o.json ? JSON.stringify(s, null, 2) : formatStatus(s);
+  return o.json ? JSON.stringify(s, null, 2) : formatStatus(s, { lagChart: true });
 }

@@ -13,10 +13,12 @@ import {
 } from '../../workflows/messages';
 import { withTemporal } from './client';
 import { statusOutput } from './format-status';
+import { formatTaskList, listTasks } from './list';
 import { objectsFromFile } from './modify';
 import { precheckCommand } from './precheck';
 import { runServer } from './server';
 import { limitValue, throttleFromFlags } from './throttle';
+import { watchStatus } from './watch-status';
 
 function loadSpec(file: string) {
   let json: unknown;
@@ -80,11 +82,21 @@ program
   .command('status <task>')
   .description('show phase, tables, lag and LSNs of a task')
   .option('--json', 'print the status as JSON')
+  .option('--watch', 'redraw every 2 s with a chart of the lag (Ctrl-C exits)')
   .action(async (task: string, o) => {
+    if (o.watch && o.json) throw new InvalidArgumentError('--watch and --json cannot be combined: use one');
     await withTemporal(async (client) => {
+      if (o.watch) return watchStatus(client, task);
       const status = await client.workflow.getHandle(task).query(statusQuery);
       console.log(statusOutput(status, o));
     });
+  });
+
+program
+  .command('list')
+  .description('list tasks (workflows of type syncTask): status, phase, start time, source and destination')
+  .action(async () => {
+    await withTemporal(async (client) => console.log(formatTaskList(await listTasks(client))));
   });
 
 for (const [name, signal, text] of [

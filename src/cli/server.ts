@@ -4,6 +4,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { spawn } from 'node:child_process';
 import { ensureTemporalCli } from '../temporal/cli-binary';
 import { devServerArgs } from '../temporal/dev-server';
+import { SEARCH_ATTRIBUTE_KEYS } from '../../workflows/search-attributes';
 
 export async function runServer(opts: { port: number; uiPort: number; dbFile?: string }): Promise<void> {
   const cli = ensureTemporalCli();
@@ -14,7 +15,7 @@ export async function runServer(opts: { port: number; uiPort: number; dbFile?: s
     return;
   }
   const env = await TestWorkflowEnvironment.createLocal({
-    server: { ip: '127.0.0.1', port: opts.port, ui: true, uiPort: opts.uiPort, dbFilename: opts.dbFile },
+    server: { ip: '127.0.0.1', port: opts.port, ui: true, uiPort: opts.uiPort, dbFilename: opts.dbFile, searchAttributes: [...SEARCH_ATTRIBUTE_KEYS] },
   });
   await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
   await env.teardown();

@@ -8,72 +8,82 @@
 // reads it back to exactly the tree that was deparsed (token positions aside); otherwise the caller gets a
 // clear refusal instead of a statement that means something else on the destination.
 import type { Constraint, Node } from 'libpg-query';
-import { Deparser, QuoteUtils } from 'pgsql-deparser';
+import type * as DeparserLib from 'pgsql-deparser';
 import { nodeBody, nodeType, parseStatements, stringList, treeShape } from './parser';
 
-type Context = Parameters<Deparser['Constraint']>[1];
+type Context = Parameters<DeparserLib.Deparser['Constraint']>[1];
 
-const quote = (name: string): string => QuoteUtils.quoteIdentifier(name);
+// Loaded on first use: DDL is rare, and the deparser costs a worker ~9 MB of memory it would otherwise
+// hold for nothing (the streams' memory bound is 300 MB).
+let lib: typeof DeparserLib | undefined;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const deparserLib = (): typeof DeparserLib => (lib ??= require('pgsql-deparser') as typeof DeparserLib);
+
+const quote = (name: string): string => deparserLib().QuoteUtils.quoteIdentifier(name);
 
 /** Expressions a DEFAULT (a b_expr in the grammar) may hold without parentheses. */
 const PLAIN_DEFAULT = new Set(['A_Const', 'ColumnRef', 'TypeCast', 'SQLValueFunction', 'A_ArrayExpr', 'ParamRef', 'CoalesceExpr', 'MinMaxExpr', 'CaseExpr']);
 
-class DdlDeparser extends Deparser {
-  override needsBExprParens(node: Node): boolean {
-    if (super.needsBExprParens(node)) return true;
-    const type = nodeType(node);
-    if (type === 'A_Expr') return false; // binary operators: the base class decided
-    // SQL-syntax calls (x AT TIME ZONE y, x IS NORMALIZED, ...) are a_expr only; ordinary calls are fine.
-    if (type === 'FuncCall') return nodeBody<{ funcformat?: string }>(node).funcformat === 'COERCE_SQL_SYNTAX';
-    return !PLAIN_DEFAULT.has(type);
-  }
+let ddlDeparser: ReturnType<typeof defineDdlDeparser> | undefined;
 
-  /** INCLUDE, WITH and USING INDEX TABLESPACE of an index-backed constraint (all dropped by the base class). */
-  private indexParameters(node: Constraint, context: Context): string[] {
-    const out: string[] = [];
-    const including = stringList(node.including).map(quote);
-    if (including.length) out.push(`INCLUDE (${including.join(', ')})`);
-    if (node.options?.length) out.push(`WITH (${node.options.map((o) => this.visit(o, context)).join(', ')})`);
-    if (node.indexspace) out.push('USING INDEX TABLESPACE', quote(node.indexspace));
-    return out;
-  }
-
-  override Constraint(node: Constraint, context: Context): string {
-    const out: string[] = [];
-    if (node.contype === 'CONSTR_PRIMARY' || node.contype === 'CONSTR_UNIQUE') {
-      if (node.conname) out.push('CONSTRAINT', quote(node.conname));
-      out.push(node.contype === 'CONSTR_PRIMARY' ? 'PRIMARY KEY' : 'UNIQUE');
-      if (node.nulls_not_distinct) out.push('NULLS NOT DISTINCT');
-      if (node.indexname) {
-        out.push('USING INDEX', quote(node.indexname));
-      } else {
-        const keys = stringList(node.keys).map(quote);
-        if (keys.length) {
-          if (node.without_overlaps) keys[keys.length - 1] += ' WITHOUT OVERLAPS';
-          out.push(`(${keys.join(', ')})`);
-        }
-        out.push(...this.indexParameters(node, context));
-      }
-    } else if (node.contype === 'CONSTR_EXCLUSION') {
-      if (node.conname) out.push('CONSTRAINT', quote(node.conname));
-      out.push('EXCLUDE');
-      if (node.access_method) out.push('USING', quote(node.access_method));
-      // Each element is [IndexElem, [operator name parts]]; a qualified operator needs OPERATOR(...).
-      const elements = (node.exclusions ?? []).map((x) => {
-        const [elem, op] = nodeBody<{ items?: Node[] }>(x).items ?? [];
-        const parts = stringList(nodeBody<{ items?: Node[] }>(op).items);
-        const operator = parts.length > 1 ? `OPERATOR(${parts.slice(0, -1).map(quote).join('.')}.${parts[parts.length - 1]})` : parts[0];
-        return `${this.visit(elem!, context)} WITH ${operator}`;
-      });
-      out.push(`(${elements.join(', ')})`, ...this.indexParameters(node, context));
-      if (node.where_clause) out.push(`WHERE (${this.visit(node.where_clause, context)})`);
-    } else {
-      return super.Constraint(node, context);
+function defineDdlDeparser(Deparser: typeof DeparserLib.Deparser) {
+  return class DdlDeparser extends Deparser {
+    override needsBExprParens(node: Node): boolean {
+      if (super.needsBExprParens(node)) return true;
+      const type = nodeType(node);
+      if (type === 'A_Expr') return false; // binary operators: the base class decided
+      // SQL-syntax calls (x AT TIME ZONE y, x IS NORMALIZED, ...) are a_expr only; ordinary calls are fine.
+      if (type === 'FuncCall') return nodeBody<{ funcformat?: string }>(node).funcformat === 'COERCE_SQL_SYNTAX';
+      return !PLAIN_DEFAULT.has(type);
     }
-    if (node.deferrable) out.push('DEFERRABLE');
-    if (node.initdeferred) out.push('INITIALLY DEFERRED');
-    return out.join(' ');
-  }
+
+    /** INCLUDE, WITH and USING INDEX TABLESPACE of an index-backed constraint (all dropped by the base class). */
+    private indexParameters(node: Constraint, context: Context): string[] {
+      const out: string[] = [];
+      const including = stringList(node.including).map(quote);
+      if (including.length) out.push(`INCLUDE (${including.join(', ')})`);
+      if (node.options?.length) out.push(`WITH (${node.options.map((o) => this.visit(o, context)).join(', ')})`);
+      if (node.indexspace) out.push('USING INDEX TABLESPACE', quote(node.indexspace));
+      return out;
+    }
+
+    override Constraint(node: Constraint, context: Context): string {
+      const out: string[] = [];
+      if (node.contype === 'CONSTR_PRIMARY' || node.contype === 'CONSTR_UNIQUE') {
+        if (node.conname) out.push('CONSTRAINT', quote(node.conname));
+        out.push(node.contype === 'CONSTR_PRIMARY' ? 'PRIMARY KEY' : 'UNIQUE');
+        if (node.nulls_not_distinct) out.push('NULLS NOT DISTINCT');
+        if (node.indexname) {
+          out.push('USING INDEX', quote(node.indexname));
+        } else {
+          const keys = stringList(node.keys).map(quote);
+          if (keys.length) {
+            if (node.without_overlaps) keys[keys.length - 1] += ' WITHOUT OVERLAPS';
+            out.push(`(${keys.join(', ')})`);
+          }
+          out.push(...this.indexParameters(node, context));
+        }
+      } else if (node.contype === 'CONSTR_EXCLUSION') {
+        if (node.conname) out.push('CONSTRAINT', quote(node.conname));
+        out.push('EXCLUDE');
+        if (node.access_method) out.push('USING', quote(node.access_method));
+        // Each element is [IndexElem, [operator name parts]]; a qualified operator needs OPERATOR(...).
+        const elements = (node.exclusions ?? []).map((x) => {
+          const [elem, op] = nodeBody<{ items?: Node[] }>(x).items ?? [];
+          const parts = stringList(nodeBody<{ items?: Node[] }>(op).items);
+          const operator = parts.length > 1 ? `OPERATOR(${parts.slice(0, -1).map(quote).join('.')}.${parts[parts.length - 1]})` : parts[0];
+          return `${this.visit(elem!, context)} WITH ${operator}`;
+        });
+        out.push(`(${elements.join(', ')})`, ...this.indexParameters(node, context));
+        if (node.where_clause) out.push(`WHERE (${this.visit(node.where_clause, context)})`);
+      } else {
+        return super.Constraint(node, context);
+      }
+      if (node.deferrable) out.push('DEFERRABLE');
+      if (node.initdeferred) out.push('INITIALLY DEFERRED');
+      return out.join(' ');
+    }
+  };
 }
 
 /** Removes drop behaviors that are the default: the deparser would print `DROP COLUMN x RESTRICT`. */
@@ -93,7 +103,8 @@ export type Deparsed = { ok: true; sql: string } | { ok: false; detail: string }
 export function deparseExact(stmt: Node): Deparsed {
   let sql: string;
   try {
-    sql = new DdlDeparser(withoutDefaultBehavior(stmt) as Node, { pretty: false }).deparseQuery();
+    ddlDeparser ??= defineDdlDeparser(deparserLib().Deparser);
+    sql = new ddlDeparser(withoutDefaultBehavior(stmt) as Node, { pretty: false }).deparseQuery();
   } catch (err) {
     return { ok: false, detail: `pgsql-deparser cannot print it: ${(err as Error).message}` };
   }

@@ -99,6 +99,7 @@ export async function startCluster(opts: ClusterOptions): Promise<PgCluster> {
   const logFile = join(base, 'postgres.log');
   const pgCtl = (args: string[]): void => run(version, 'pg_ctl', ['-D', dataDir, '-l', logFile, '-w', '-t', '60', ...args], user);
   pgCtl(['start']);
+  let stopped = false;
   const cluster: PgCluster = {
     port: opts.port,
     dataDir,
@@ -111,6 +112,8 @@ export async function startCluster(opts: ClusterOptions): Promise<PgCluster> {
     },
     restart: (mode = 'fast') => pgCtl(['restart', '-m', mode]),
     stop: () => {
+      if (stopped) return; // a test may stop a cluster itself before the cleanup does
+      stopped = true;
       try {
         pgCtl(['stop', '-m', 'fast']);
       } finally {

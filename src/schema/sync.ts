@@ -2,7 +2,7 @@
 // Each half runs in one destination transaction, so a failure leaves nothing half-created.
 import type { Client, ClientConfig } from 'pg';
 import { connect, withClient } from '../conn/connect';
-import { tableKey, type Mapping, type SelectedTable, type TableRef } from '../catalog/names';
+import { isIdentityMapping, tableKey, type Mapping, type SelectedTable, type TableRef } from '../catalog/names';
 import { readTableDef, type TableDef } from './introspect';
 import { readUserTypes } from './user-types';
 import { DdlGenerator, type SchemaPlan } from './ddl';
@@ -31,7 +31,9 @@ async function readTableDefs(source: ClientConfig, refs: TableRef[]): Promise<Ta
 }
 
 export async function planSchema(source: ClientConfig, spec: Mapping, tables: SelectedTable[], deferKeys = false): Promise<SchemaPlan> {
-  const [defs] = await Promise.all([readTableDefs(source, tables.map((t) => t.source)), loadColumnParser()]);
+  // The parser (WebAssembly, ~18 MB in a worker) is needed only where columns are renamed or excluded.
+  const mapsColumns = tables.some((t) => !isIdentityMapping(spec, t.source));
+  const [defs] = await Promise.all([readTableDefs(source, tables.map((t) => t.source)), mapsColumns ? loadColumnParser() : undefined]);
   return withClient(source, async (db) => {
     await db.query(`SET search_path = ''`);
     const all = defs.flatMap((d) => [d, ...d.partitions]);

@@ -135,6 +135,45 @@ export function parseThrottle(input: unknown): { ok: true; throttle: Throttle } 
   return { ok: false, problems };
 }
 
+/** Where alerts go and when they fire (evaluated on the worker: src/alerts/, docs/metrics-alerts.md). */
+const alertsSchema = z
+  .strictObject({
+    webhook: z
+      .strictObject({
+        url: z
+          .string()
+          .regex(/^https?:\/\/[^\s/?#]+[^\s]*$/i, { message: 'must be an http:// or https:// URL, e.g. https://hooks.example.com/pg-dts' })
+          .describe('the URL alerts are POSTed to as JSON'),
+        headers: z
+          .record(z.string(), z.string())
+          // checked here, not in the key schema: zod words a bad record key only as "Invalid key in record"
+          .superRefine((headers, ctx) => {
+            for (const name of Object.keys(headers)) {
+              if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: 'must be an HTTP header name (letters, digits, "-")' });
+            }
+          })
+          .optional()
+          .describe('extra request headers, e.g. { "Authorization": "Bearer ..." }; they are stored in the task history like the rest of the spec'),
+      })
+      .describe('the webhook every alert is POSTed to'),
+    lag: z
+      .strictObject({
+        seconds: z.number().positive({ message: 'must be a number of seconds greater than 0' }).describe('lag threshold in seconds'),
+        forSeconds: z.number().min(0, { message: 'must be 0 or more seconds' }).default(60).describe('how long the lag must stay above the threshold before the alert fires (default 60)'),
+      })
+      .optional()
+      .describe('fire when the replication lag stays above `seconds` for `forSeconds`; resolved when it falls back'),
+    retainedWalBytes: z
+      .number()
+      .positive({ message: 'must be a number of bytes greater than 0' })
+      // refine, not .int(): zod reports .int() as invalid_type, which validate.ts words as "missing"
+      .refine(Number.isInteger, { message: 'must be a whole number of bytes' })
+      .optional()
+      .describe('fire when the slot retains more WAL than this on the source; resolved when it falls back'),
+    onFailure: z.boolean().default(true).describe('alert when the task fails (default true)'),
+  })
+  .describe('alerts POSTed to a webhook: lag, retained WAL, task failure');
+
 export const syncTypeValues = ['schema', 'full', 'incremental'] as const;
 
 export const taskSpecSchema = z
@@ -188,6 +227,14 @@ export const taskSpecSchema = z
       })
       .default({ ignoreWarnings: [] }),
     throttle: throttleSchema.optional(),
+    alerts: alertsSchema.optional(),
+    continueAsNewEvents: z
+      .number()
+      .int()
+      .min(200)
+      .max(50_000)
+      .default(10_000)
+      .describe('history events after which a running task continues as new (state carried over), keeping its history short'),
     full: z
       .strictObject({
         concurrency: z
@@ -222,4 +269,5 @@ export type SyncType = (typeof syncTypeValues)[number];
 export type ObjectEntry = TaskSpec['objects'][number];
 export type TableObject = z.output<typeof tableObject>;
 export type RenameRule = z.output<typeof renameRule>;
+export type AlertsSpec = z.output<typeof alertsSchema>;
 export type DmlOperation = (typeof dmlOperations)[number];

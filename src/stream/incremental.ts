@@ -12,7 +12,6 @@ import { heartbeatPrefix, heartbeatTime, startSourceHeartbeat, type SourceSample
 import { FastPgoutputDecoder } from './pgoutput-fast';
 import { ensureOrigin, originProgress } from './replication-objects';
 import { ddlMessagePrefix } from '../ddl/capture';
-import { loadDdlParser } from '../ddl/parser';
 import type { DdlStats } from '../ddl/ddl-log';
 import { SerialFeed } from './serial-feed';
 
@@ -109,6 +108,8 @@ export class IncrementalStream {
   private confirmedLsn: Lsn | null = null;
   private sample: SourceSample | null = null;
   private lastHeartbeatMs: number | null = null;
+  /** The applier is set up (destination connected, origin read): stats from here on are this attempt's. */
+  connected = false;
 
   constructor(private readonly opts: IncrementalOptions) {}
 
@@ -147,7 +148,6 @@ export class IncrementalStream {
     let stopHeartbeat: (() => Promise<void>) | undefined;
     try {
       const messages = (await sourceVersion(opts.source)) >= 140000;
-      if (messages) await loadDdlParser(); // DDL messages are parsed synchronously on the hot path
       const plugin = new RawTextPgoutputPlugin({ protoVersion: 1, publicationNames: [opts.publication], messages });
       await ensureOrigin(db, opts.origin);
       await db.query('SELECT pg_replication_origin_session_setup($1)', [opts.origin]);
@@ -170,6 +170,7 @@ export class IncrementalStream {
         onFailure: (err) => fail(err),
       });
       this.applier = applier;
+      this.connected = true;
       const failed = new Promise<never>((_, reject) => {
         fail = reject;
         service.on('error', (err: Error) => reject(err));

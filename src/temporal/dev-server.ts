@@ -2,6 +2,7 @@
 // `pg-dts server`. Persistence is a SQLite file when dbFile is given.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Connection } from '@temporalio/client';
+import { CLI_TYPE_NAMES, SEARCH_ATTRIBUTE_KEYS } from '../../workflows/search-attributes';
 import { ensureTemporalCli } from './cli-binary';
 
 export interface DevServerOptions {
@@ -24,6 +25,9 @@ export interface DevServer {
 export function devServerArgs(opts: DevServerOptions): string[] {
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--namespace', 'default', '--log-level', 'warn'];
   if (opts.dbFile) args.push('--db-filename', opts.dbFile);
+  // The task's search attributes (PgDtsPhase, ...): registered at every start, which the dev server
+  // accepts for keys a database file already has.
+  for (const key of SEARCH_ATTRIBUTE_KEYS) args.push('--search-attribute', `${key.name}=${CLI_TYPE_NAMES[key.type]}`);
   if (opts.headless) args.push('--headless');
   else if (opts.uiPort) args.push('--ui-port', String(opts.uiPort));
   return args;

@@ -3,6 +3,9 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import * as activities from '../../activities';
 import { DEFAULT_TASK_QUEUE } from '../../workflows/messages';
+import { logger } from '../log';
+import { retryMetricsInterceptor } from '../metrics/retry-interceptor';
+import { metricsPort, startMetricsServer } from '../metrics/server';
 import { heapSoftLimitBytes, startMemoryGovernor } from './memory-governor';
 import { workflowBundlePath } from './workflow-bundle';
 
@@ -34,17 +37,25 @@ export async function createWorker(opts: WorkerOptions = {}): Promise<{ worker: 
     // and a modifyObjects hand-over all wait for a stream to stop: flush heartbeats every second instead.
     maxHeartbeatThrottleInterval: '1s',
     defaultHeartbeatThrottleInterval: '1s',
+    interceptors: { activity: [retryMetricsInterceptor] },
   });
   return { worker, connection };
 }
 
 export async function runWorker(opts: WorkerOptions = {}): Promise<void> {
+  const port = metricsPort(); // a bad PG_DTS_METRICS_PORT fails the start, before connecting anywhere
   const { worker, connection } = await createWorker(opts);
+  const stopMetrics = port === null ? async () => undefined : await startMetricsServer(port).catch((err: Error & { code?: string }) => {
+    // Metrics are not the data path: a busy port (e.g. a second worker on this host) must not stop a worker.
+    logger.error({ port, code: err.code }, 'cannot serve metrics on PG_DTS_METRICS_PORT; this worker runs without them (set another port, or 0)');
+    return async () => undefined;
+  });
   const stopGovernor = startMemoryGovernor({ softLimitBytes: heapSoftLimitBytes(), checkEveryMs: 50, minGapMs: 250 });
   try {
     await worker.run(); // returns after SIGINT/SIGTERM, once running activities have been cancelled
   } finally {
     stopGovernor();
+    await stopMetrics();
     await connection.close();
   }
 }

@@ -4,10 +4,10 @@
 // `sem` schema; each case writes to its own tables after the task reached `incremental` and waits until
 // the destination holds exactly the source's rows (ordered row text, compared by checksum).
 import assert from 'node:assert/strict';
+import { clusterSpec } from '../harness/task-spec-file';
 import { after, before, describe, it } from 'node:test';
 import { escapeLiteral, type Client as PgClient } from 'pg';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { SECURE_USER } from '../../src/pgcluster/embedded';
 import { statusQuery, WORKFLOW_TYPE } from '../../workflows/messages';
 import { waitFor, waitForConvergence } from '../harness/checksum';
 import { onCleanup, releaseAll } from '../harness/cleanup';
@@ -228,12 +228,7 @@ describe('incremental sync semantics (real task, worker process, PostgreSQL 17)'
     task = await temporal.workflow.start(WORKFLOW_TYPE, {
       taskQueue: TASK_QUEUE,
       workflowId: TASK,
-      args: [{
-        name: TASK,
-        source: { url: pg.source.url('postgres', SECURE_USER), passwordEnv: 'SRC_PW' },
-        destination: { url: pg.destination.url('postgres', SECURE_USER), passwordEnv: 'DST_PW' },
-        objects: [{ schema: 'sem' }],
-      }],
+      args: [clusterSpec(pg, TASK, { objects: [{ schema: 'sem' }] })],
     });
     onCleanup(() => task.terminate('test file finished').catch(() => undefined));
     await waitFor('incremental phase', async () => {

@@ -31,7 +31,7 @@ export interface WorkerProcess {
 export function startWorker(env: Record<string, string>, taskQueue = 'pg-dts'): WorkerProcess {
   let output = '';
   const child = spawn(process.execPath, [join(ROOT, 'bin', 'pg-dts.js'), 'worker'], {
-    env: { ...process.env, ...env, TEMPORAL_ADDRESS: temporalAddress(), PG_DTS_TASK_QUEUE: taskQueue },
+    env: { ...process.env, ...env, TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS ?? temporalAddress(), PG_DTS_TASK_QUEUE: taskQueue },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logFile = process.env.PG_DTS_WORKER_LOG;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { formatEta, formatStatus, MAX_TABLE_LINES, statusOutput } from '../../src/cli/format-status';
+import { formatTaskList } from '../../src/cli/list';
 import { BAR_COMPLETE, BAR_INCOMPLETE, BAR_SIZE, renderBars } from '../../src/cli/progress-bars';
 import type { FullSyncStatus, TableStatus, TaskStatus } from '../../workflows/status';
 
@@ -254,4 +255,43 @@ test('DDL outcomes and columns left out are shown under incremental', () => {
   assert.match(text, /not replicated \(in-function\) at 0\/1A: DO \$\$ BEGIN ALTER TABLE app\.t ADD c int; END \$\$/);
   assert.ok(!text.includes('ADD COLUMN b'), 'applied statements are counted, not listed');
   assert.match(text, /source columns missing on the destination are not written: app\.t\.c/);
+});
+
+test('status charts incremental.lagHistory when the workflow reports it, and not otherwise', () => {
+  const incremental = {
+    sourceLsn: '0/2', appliedLsn: '0/2', receivedLsn: '0/2', confirmedLsn: '0/2', retainedWalBytes: 0, retainedWalWarning: false,
+    transactions: 1, batches: 1, rows: 1, bytes: 1, missingRows: 0, replayedBatches: 0, lagSeconds: 0.5, rowsPerSecond: 0, bytesPerSecond: 0,
+    reportedAt: '2026-01-01T00:01:00.000Z',
+  };
+  const without = formatStatus({ ...base, phase: 'incremental', incremental });
+  assert.ok(!without.includes('lag (seconds)'), 'no history, no chart');
+  const lagHistory: [string, number][] = [['2026-01-01T00:00:40.000Z', 4], ['2026-01-01T00:00:50.000Z', 2], ['2026-01-01T00:01:00.000Z', 0.5]];
+  const s: TaskStatus = { ...base, phase: 'incremental', incremental: { ...incremental, lagHistory } };
+  const text = statusOutput(s);
+  assert.match(text, /lag \(seconds\), last 10 min: now 0\.5 s, max 4\.0 s\n {7}4\.0 ┼╮\n/);
+  assert.match(text, /00:00:40 - 00:01:00 UTC/);
+  assert.ok(!formatStatus(s, { lagChart: false }).includes('lag (seconds)'), '--watch draws its own chart');
+  assert.ok(!statusOutput(s, { json: true }).includes('lag (seconds)'), 'JSON stays JSON');
+});
+
+test('pg-dts list: aligned columns under a header, a plain line when there are none', () => {
+  assert.equal(formatTaskList([]), 'no syncTask tasks found');
+  const text = formatTaskList([
+    { task: 'orders', status: 'running', phase: 'incremental', started: '2026-01-01T00:00:00Z', source: 'a:5432/app', destination: 'b:5432/app' },
+    { task: 'x', status: 'failed', phase: '-', started: '2026-01-02T00:00:00Z', source: '-', destination: '-' },
+  ]);
+  assert.deepEqual(text.split('\n'), [
+    'TASK    STATUS   PHASE        STARTED               SOURCE      DESTINATION',
+    'orders  running  incremental  2026-01-01T00:00:00Z  a:5432/app  b:5432/app',
+    'x       failed   -            2026-01-02T00:00:00Z  -           -',
+  ]);
+});
+
+test('a failing step being retried, and continued runs, are shown', () => {
+  const text = formatStatus({
+    ...base, phase: 'incremental', continuedRuns: 2,
+    retrying: { activity: 'incrementalSync', failureClass: 'connection', since: '2026-01-01T00:00:00.000Z', message: 'connect ECONNREFUSED 10.0.0.2:5432\nmore' },
+  });
+  assert.match(text, /RETRYING incrementalSync: connection failure since 2026-01-01T00:00:00\.000Z: connect ECONNREFUSED 10\.0\.0\.2:5432\n/);
+  assert.match(text, /continued as new 2 time\(s\)/);
 });

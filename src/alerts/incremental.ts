@@ -1,0 +1,65 @@
+// Lag and retained-WAL alerts, evaluated with the numbers the incremental activity reports every 3 s.
+// The state lives in the activity attempt: a restarted stream starts unfired (a condition still true
+// after a restart fires again, which an operator would rather see twice than not at all).
+import type { TaskSpec } from '../spec/schema';
+import type { AlertEvent, AlertKind, AlertState } from './event';
+import { ThresholdMonitor } from './threshold';
+import { postAlert } from './webhook';
+
+export interface AlertSample {
+  lagSeconds: number;
+  retainedWalBytes: number | null;
+}
+
+interface Rule {
+  kind: AlertKind;
+  monitor: ThresholdMonitor;
+  value: (s: AlertSample) => number | null;
+  message: (state: AlertState, value: number, threshold: number, forSeconds: number) => string;
+}
+
+/** Returns the evaluator to call with every sample; a no-op when the spec has no such alerts. */
+export function incrementalAlerts(
+  taskId: string,
+  spec: Pick<TaskSpec, 'name' | 'alerts'>,
+  send: (webhook: NonNullable<TaskSpec['alerts']>['webhook'], e: AlertEvent) => Promise<unknown> = postAlert,
+): (sample: AlertSample, nowMs: number) => void {
+  const alerts = spec.alerts;
+  if (!alerts) return () => undefined;
+  const rules: Rule[] = [];
+  if (alerts.lag) {
+    rules.push({
+      kind: 'lag',
+      monitor: new ThresholdMonitor(alerts.lag.seconds, alerts.lag.forSeconds * 1000),
+      value: (s) => s.lagSeconds,
+      message: (state, v, t, f) => state === 'firing'
+        ? `task ${spec.name}: replication lag ${v.toFixed(1)} s has been above ${t} s for ${f.toFixed(0)} s`
+        : `task ${spec.name}: replication lag is back to ${v.toFixed(1)} s (threshold ${t} s)`,
+    });
+  }
+  if (alerts.retainedWalBytes !== undefined) {
+    rules.push({
+      kind: 'retained-wal',
+      monitor: new ThresholdMonitor(alerts.retainedWalBytes, 0),
+      value: (s) => s.retainedWalBytes,
+      message: (state, v, t) => state === 'firing'
+        ? `task ${spec.name}: the replication slot retains ${v} bytes of WAL on the source (threshold ${t})`
+        : `task ${spec.name}: retained WAL is back to ${v} bytes (threshold ${t})`,
+    });
+  }
+  return (sample, nowMs) => {
+    for (const rule of rules) {
+      const value = rule.value(sample);
+      const since = rule.monitor.since;
+      const state = rule.monitor.update(value, nowMs);
+      if (!state || value === null) continue;
+      const threshold = rule.monitor.threshold;
+      const forSeconds = since === null ? 0 : (nowMs - since) / 1000;
+      // Fire and forget: the reporting interval never waits on a webhook.
+      void send(alerts.webhook, {
+        task: taskId, name: spec.name, kind: rule.kind, state, value, threshold, at: new Date(nowMs).toISOString(),
+        message: rule.message(state, value, threshold, forSeconds),
+      });
+    }
+  };
+}

@@ -1,0 +1,32 @@
+// "Above a threshold continuously for a while": fires once when that becomes true, resolves once when the
+// value falls back to or below the threshold. Pure, so the timing rules are unit-tested without waiting.
+import type { AlertState } from './event';
+
+export class ThresholdMonitor {
+  private aboveSince: number | null = null;
+  private firing = false;
+
+  constructor(readonly threshold: number, readonly forMs: number) {}
+
+  /** Feed a sample; returns the transition it causes, if any. A null value (unknown) changes nothing. */
+  update(value: number | null, nowMs: number): AlertState | null {
+    if (value === null) return null;
+    if (value > this.threshold) {
+      this.aboveSince ??= nowMs;
+      if (!this.firing && nowMs - this.aboveSince >= this.forMs) {
+        this.firing = true;
+        return 'firing';
+      }
+      return null;
+    }
+    this.aboveSince = null;
+    if (!this.firing) return null;
+    this.firing = false;
+    return 'resolved';
+  }
+
+  /** Since when the value has been above the threshold (ms), or null. */
+  get since(): number | null {
+    return this.aboveSince;
+  }
+}

@@ -1,0 +1,86 @@
+// `pg-dts list`: the syncTask workflows Temporal knows, one line each. Phase, source and destination
+// come from the search attributes the task upserts; without them (a cluster where they are not
+// registered, or a task started before they existed) a running task is asked through `status`.
+import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
+import { statusQuery, WORKFLOW_TYPE } from '../../workflows/messages';
+import { DESTINATION_ATTRIBUTE, PHASE_ATTRIBUTE, SOURCE_ATTRIBUTE } from '../../workflows/search-attributes';
+
+export interface TaskListRow {
+  task: string;
+  status: string;
+  phase: string;
+  started: string;
+  source: string;
+  destination: string;
+}
+
+/** A query needs a worker; without one it would wait for the RPC deadline. */
+const QUERY_TIMEOUT_MS = 5000;
+
+/** "RUNNING" -> "running", "CONTINUED_AS_NEW" -> "continued-as-new". */
+const statusName = (info: WorkflowExecutionInfo): string => (info.status.name ?? 'unknown').toLowerCase().replace(/_/g, '-');
+
+/** The newest run of each task: a task that continued as new has one closed run per continuation. */
+function newestRuns(infos: WorkflowExecutionInfo[]): WorkflowExecutionInfo[] {
+  const byId = new Map<string, WorkflowExecutionInfo>();
+  for (const info of infos) {
+    const seen = byId.get(info.workflowId);
+    if (!seen || info.startTime > seen.startTime) byId.set(info.workflowId, info);
+  }
+  return [...byId.values()].sort((a, b) => b.startTime.getTime() - a.startTime.getTime());
+}
+
+async function queried(client: Client, info: WorkflowExecutionInfo): Promise<Partial<Pick<TaskListRow, 'phase' | 'source' | 'destination'>>> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const status = await Promise.race([
+      client.workflow.getHandle(info.workflowId, info.runId).query(statusQuery),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('query timed out')), QUERY_TIMEOUT_MS);
+      }),
+    ]);
+    return { phase: status.phase, source: status.source, destination: status.destination };
+  } catch {
+    return { phase: '?' }; // no worker answering: the list still shows what Temporal knows
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export async function listTasks(client: Client): Promise<TaskListRow[]> {
+  const infos: WorkflowExecutionInfo[] = [];
+  for await (const info of client.workflow.list({ query: `WorkflowType = "${WORKFLOW_TYPE}"` })) infos.push(info);
+  return Promise.all(
+    newestRuns(infos).map(async (info) => {
+      const attrs = info.typedSearchAttributes;
+      let phase = attrs.get(PHASE_ATTRIBUTE);
+      let source = attrs.get(SOURCE_ATTRIBUTE);
+      let destination = attrs.get(DESTINATION_ATTRIBUTE);
+      if (info.status.name === 'RUNNING' && (phase === undefined || source === undefined || destination === undefined)) {
+        const q = await queried(client, info);
+        phase ??= q.phase;
+        source ??= q.source;
+        destination ??= q.destination;
+      }
+      return {
+        task: info.workflowId,
+        status: statusName(info),
+        phase: phase ?? '-',
+        started: info.startTime.toISOString().replace(/\.\d+Z$/, 'Z'),
+        source: source ?? '-',
+        destination: destination ?? '-',
+      };
+    }),
+  );
+}
+
+const COLUMNS: (keyof TaskListRow)[] = ['task', 'status', 'phase', 'started', 'source', 'destination'];
+
+/** Aligned columns under a header; a line saying so when there are no tasks. */
+export function formatTaskList(rows: readonly TaskListRow[]): string {
+  if (!rows.length) return `no ${WORKFLOW_TYPE} tasks found`;
+  const width = (k: keyof TaskListRow) => Math.max(k.length, ...rows.map((r) => r[k].length));
+  const line = (cells: Record<keyof TaskListRow, string>) => COLUMNS.map((k, i) => (i === COLUMNS.length - 1 ? cells[k] : cells[k].padEnd(width(k)))).join('  ');
+  const header = Object.fromEntries(COLUMNS.map((k) => [k, k.toUpperCase()])) as Record<keyof TaskListRow, string>;
+  return [line(header), ...rows.map(line)].join('\n');
+}
