@@ -9,5 +9,6 @@ COPY workflows ./workflows
 COPY activities ./activities
 COPY tsconfig.json ./
 USER node
-ENTRYPOINT ["node", "bin/pg-dts.js"]
+# bin/pg-dts.js itself, not "node bin/pg-dts.js": its shebang carries the worker's Node flags.
+ENTRYPOINT ["/app/bin/pg-dts.js"]
 CMD ["worker"]

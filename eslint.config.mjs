@@ -16,7 +16,7 @@ export default tseslint.config(
     files: ['bin/*.js', 'scripts/*.js'],
     languageOptions: {
       sourceType: 'commonjs',
-      globals: { require: 'readonly', __dirname: 'readonly', process: 'readonly', console: 'readonly' },
+      globals: { require: 'readonly', __dirname: 'readonly', __filename: 'readonly', process: 'readonly', console: 'readonly' },
     },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

@@ -65,7 +65,8 @@ export async function startBenchTemporal(cleanup: Cleanup): Promise<BenchTempora
   const logDir = mkdtempSync(join(tmpdir(), 'pg-dts-bench-'));
   const workerLog = join(logDir, 'worker.log');
   const out = openSync(workerLog, 'a');
-  const worker = spawn(process.execPath, [join(ROOT, 'bin', 'pg-dts.js'), 'worker'], {
+  // Started as users start it: bin/pg-dts.js itself, whose shebang carries the worker's Node flags.
+  const worker = spawn(join(ROOT, 'bin', 'pg-dts.js'), ['worker'], {
     env: { ...process.env, TEMPORAL_ADDRESS: server.address, PG_DTS_TASK_QUEUE: BENCH_TASK_QUEUE, PG_DTS_LOG_LEVEL: process.env.PG_DTS_LOG_LEVEL ?? 'warn' },
     stdio: ['ignore', out, out],
   });

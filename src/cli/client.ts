@@ -1,5 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
-import { temporalSettings } from '../worker/run-worker';
+import { temporalSettings } from '../temporal/settings';
 
 export async function withTemporal<T>(fn: (client: Client, taskQueue: string) => Promise<T>): Promise<T> {
   const s = temporalSettings();

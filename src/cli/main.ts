@@ -2,23 +2,18 @@
 // `server` and `worker` run the two long-lived processes a deployment needs.
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
-import { WorkflowNotFoundError } from '@temporalio/client';
 import { parseTaskSpec, SpecError } from '../spec/validate';
-import { taskSpecJsonSchema } from '../spec/json-schema';
 import { slotName, taskIdFromWorkflowId } from '../spec/task-id';
-import { runWorker } from '../worker/run-worker';
-import { writeWorkflowBundle } from '../worker/workflow-bundle';
 import {
   modifyObjectsSignal, pauseSignal, releaseSignal, resumeSignal, statusQuery, throttleSignal, WORKFLOW_TYPE,
 } from '../../workflows/messages';
 import { withTemporal } from './client';
-import { statusOutput } from './format-status';
-import { formatTaskList, listTasks } from './list';
-import { objectsFromFile } from './modify';
-import { precheckCommand } from './precheck';
-import { runServer } from './server';
 import { limitValue, throttleFromFlags } from './throttle';
-import { watchStatus } from './watch-status';
+// Commands load their heavier modules when they run: the worker process carries neither the terminal
+// charts nor the server launcher, and task commands do not load the worker and its activities.
+// (`require`, not `import()`: a dynamic import goes through Node's ESM loader, which tsx/cjs does not hook.)
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const load = <T>(module: string): T => require(module) as T;
 
 function loadSpec(file: string) {
   let json: unknown;
@@ -44,17 +39,22 @@ program
   .option('--port <n>', 'gRPC port', port, 7233)
   .option('--ui-port <n>', 'Web UI port', port)
   .option('--db-file <file>', 'SQLite file that keeps tasks across restarts')
-  .action((o) => runServer({ port: o.port, uiPort: o.uiPort ?? o.port + 1000, dbFile: o.dbFile }));
+  .action(async (o) => load<typeof import('./server')>('./server').runServer({ port: o.port, uiPort: o.uiPort ?? o.port + 1000, dbFile: o.dbFile }));
 
 program
   .command('worker')
   .description('run a worker (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, task queue pg-dts)')
-  .action(() => runWorker());
+  .action(async () => load<typeof import('../worker/run-worker')>('../worker/run-worker').runWorker());
 
 program
   .command('bundle-workflows <file>')
   .description('write the workflow code bundle a worker loads (PG_DTS_WORKFLOW_BUNDLE=<file> skips bundling at start)')
-  .action((file: string) => writeWorkflowBundle(file));
+  .action(async (file: string) => {
+    await load<typeof import('../worker/workflow-bundle')>('../worker/workflow-bundle').writeWorkflowBundle(file);
+    // Loaded once here, so that under tsx the worker's modules are compiled (cached) before a worker
+    // process loads them: bin/pg-dts.js runs this command in a child before it starts a worker.
+    load<typeof import('../worker/run-worker')>('../worker/run-worker');
+  });
 
 program
   .command('start')
@@ -75,7 +75,7 @@ program
   .requiredOption('--spec <file>', 'JSON task spec')
   .option('--json', 'print the report as JSON')
   .action(async (o) => {
-    process.exitCode = await precheckCommand(loadSpec(o.spec), Boolean(o.json));
+    process.exitCode = await load<typeof import('./precheck')>('./precheck').precheckCommand(loadSpec(o.spec), Boolean(o.json));
   });
 
 program
@@ -86,9 +86,9 @@ program
   .action(async (task: string, o) => {
     if (o.watch && o.json) throw new InvalidArgumentError('--watch and --json cannot be combined: use one');
     await withTemporal(async (client) => {
-      if (o.watch) return watchStatus(client, task);
+      if (o.watch) return load<typeof import('./watch-status')>('./watch-status').watchStatus(client, task);
       const status = await client.workflow.getHandle(task).query(statusQuery);
-      console.log(statusOutput(status, o));
+      console.log(load<typeof import('./format-status')>('./format-status').statusOutput(status, o));
     });
   });
 
@@ -96,6 +96,7 @@ program
   .command('list')
   .description('list tasks (workflows of type syncTask): status, phase, start time, source and destination')
   .action(async () => {
+    const { formatTaskList, listTasks } = load<typeof import('./list')>('./list');
     await withTemporal(async (client) => console.log(formatTaskList(await listTasks(client))));
   });
 
@@ -137,7 +138,7 @@ program
   .description('replace the selection of a running task: added tables are prechecked, created, copied and joined; removed ones stop')
   .requiredOption('--objects <file>', 'JSON file: a task spec (its "objects") or { "objects": [...] }')
   .action(async (task: string, o) => {
-    const payload = objectsFromFile(o.objects); // checked before connecting: a bad selection sends nothing
+    const payload = load<typeof import('./modify')>('./modify').objectsFromFile(o.objects); // checked before connecting: a bad selection sends nothing
     await withTemporal(async (client) => {
       await client.workflow.getHandle(task).signal(modifyObjectsSignal, payload);
       console.log(`modifyObjects sent to ${task}; follow it: pg-dts status ${task}`);
@@ -147,11 +148,11 @@ program
 program
   .command('spec-schema')
   .description('print the JSON Schema of the task spec')
-  .action(() => console.log(JSON.stringify(taskSpecJsonSchema(), null, 2)));
+  .action(async () => console.log(JSON.stringify(load<typeof import('../spec/json-schema')>('../spec/json-schema').taskSpecJsonSchema(), null, 2)));
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof SpecError) console.error(err.message);
-  else if (err instanceof WorkflowNotFoundError) console.error(`no such task: ${err.workflowId}`);
+  else if (err instanceof Error && err.name === 'WorkflowNotFoundError') console.error(`no such task: ${(err as Error & { workflowId: string }).workflowId}`);
   else console.error(`pg-dts: ${err instanceof Error ? err.message : String(err)}`);
   process.exitCode = 2;
 });

@@ -2,26 +2,14 @@
 // More workers on the same task queue (on more machines) share the tasks.
 import { NativeConnection, Worker } from '@temporalio/worker';
 import * as activities from '../../activities';
-import { DEFAULT_TASK_QUEUE } from '../../workflows/messages';
+import { temporalSettings, type TemporalSettings } from '../temporal/settings';
 import { logger } from '../log';
 import { retryMetricsInterceptor } from '../metrics/retry-interceptor';
 import { metricsPort, startMetricsServer } from '../metrics/server';
 import { heapSoftLimitBytes, startMemoryGovernor } from './memory-governor';
 import { workflowBundlePath } from './workflow-bundle';
 
-export interface WorkerOptions {
-  address?: string;
-  namespace?: string;
-  taskQueue?: string;
-}
-
-export function temporalSettings(opts: WorkerOptions = {}): Required<WorkerOptions> {
-  return {
-    address: opts.address ?? process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
-    namespace: opts.namespace ?? process.env.TEMPORAL_NAMESPACE ?? 'default',
-    taskQueue: opts.taskQueue ?? process.env.PG_DTS_TASK_QUEUE ?? DEFAULT_TASK_QUEUE,
-  };
-}
+export type WorkerOptions = TemporalSettings;
 
 export async function createWorker(opts: WorkerOptions = {}): Promise<{ worker: Worker; connection: NativeConnection }> {
   const s = temporalSettings(opts);
@@ -50,6 +38,9 @@ export async function runWorker(opts: WorkerOptions = {}): Promise<void> {
     logger.error({ port, code: err.code }, 'cannot serve metrics on PG_DTS_METRICS_PORT; this worker runs without them (set another port, or 0)');
     return async () => undefined;
   });
+  if (!process.execArgv.some((flag) => flag.startsWith('--max-semi-space-size'))) {
+    logger.warn('started without --max-semi-space-size: run bin/pg-dts.js itself (not "node bin/pg-dts.js") for a worker ~16 MB smaller under load');
+  }
   const stopGovernor = startMemoryGovernor({ softLimitBytes: heapSoftLimitBytes(), checkEveryMs: 50, minGapMs: 250 });
   try {
     await worker.run(); // returns after SIGINT/SIGTERM, once running activities have been cancelled

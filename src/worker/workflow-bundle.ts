@@ -12,7 +12,14 @@ const BIN = join(__dirname, '..', '..', 'bin', 'pg-dts.js');
 
 /** Writes the workflow bundle to `file` (run by `pg-dts bundle-workflows`). */
 export async function writeWorkflowBundle(file: string): Promise<void> {
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietLogger });
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../../workflows'),
+    logger: quietLogger,
+    // The SDK needs an inline source map (it maps workflow stack traces with it) and keeps it parsed in
+    // every worker. Line-level maps without the embedded sources still point at file:line, and cost the
+    // worker ~30 MB less than the default full map (settled RSS 191 -> 159 MB).
+    webpackConfigHook: (config) => ({ ...config, devtool: 'inline-nosources-cheap-module-source-map' }),
+  });
   writeFileSync(file, code);
 }
 

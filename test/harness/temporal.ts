@@ -30,7 +30,8 @@ export interface WorkerProcess {
 /** Starts `pg-dts worker` as a child process with the given extra environment (e.g. password variables). */
 export function startWorker(env: Record<string, string>, taskQueue = 'pg-dts'): WorkerProcess {
   let output = '';
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'pg-dts.js'), 'worker'], {
+  // Started as users start it: bin/pg-dts.js itself, whose shebang carries the worker's Node flags.
+  const child = spawn(join(ROOT, 'bin', 'pg-dts.js'), ['worker'], {
     env: { ...process.env, ...env, TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS ?? temporalAddress(), PG_DTS_TASK_QUEUE: taskQueue },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
