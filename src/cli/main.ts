@@ -57,6 +57,17 @@ program
   });
 
 program
+  .command('register-search-attributes')
+  .description('register the search attributes tasks upsert (PgDtsPhase, PgDtsSource, PgDtsDestination) in TEMPORAL_NAMESPACE')
+  .action(async () => {
+    const { registerSearchAttributes } = load<typeof import('./search-attributes')>('./search-attributes');
+    await withTemporal(async (client) => {
+      const added = await registerSearchAttributes(client, client.options.namespace);
+      console.log(added.length > 0 ? `registered in ${client.options.namespace}: ${added.join(', ')}` : `already registered in ${client.options.namespace}`);
+    });
+  });
+
+program
   .command('start')
   .description('validate a task spec and start the task; the workflow id is the spec name')
   .requiredOption('--spec <file>', 'JSON task spec')
