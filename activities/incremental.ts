@@ -22,7 +22,7 @@ const HEARTBEAT_MS = 1_000;
 /** Rates are measured and status reported over this interval (each report is also a history event at most every 10 s). */
 const REPORT_MS = 3_000;
 /** Retained WAL above this is flagged in `status` and logged: the stream is not keeping up, or is stopped. */
-const RETAINED_WAL_WARN_BYTES = 1024 ** 3;
+export const RETAINED_WAL_WARN_BYTES = 1024 ** 3;
 
 /** Worker-level override of the single-change limit (tests use a small one; users never need it). */
 function workerMaxChangeBytes(): number | undefined {

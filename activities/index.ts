@@ -3,6 +3,7 @@ export { precheck } from './precheck';
 export { createSchema, finishSchema } from './schema';
 export { fullSync } from './full';
 export { incrementalSync } from './incremental';
+export { watchPausedSlot } from './paused-watch';
 export { releaseTask } from './release';
 export { catchUpAddedTables, finishAddition, mainStreamPosition, planModification, setPublication } from './modify';
 export { sendAlert } from './alerts';

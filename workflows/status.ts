@@ -100,7 +100,9 @@ export interface RetryStatus {
 export type ProgressReport =
   | { kind: 'full'; tables: TableProgressReport[]; overall?: FullSyncStatus }
   | { kind: 'incremental'; stats: IncrementalStatus }
-  | { kind: 'retry'; retry: RetryStatus };
+  | { kind: 'retry'; retry: RetryStatus }
+  /** While paused (no stream): what the slot keeps on the source. */
+  | { kind: 'slot'; sourceLsn: string; retainedWalBytes: number | null; retainedWalWarning: boolean; reportedAt: string };
 
 /** The latest `modifyObjects`, as it goes through its steps (workflows/modify-objects.ts). */
 export interface ModificationStatus {

@@ -128,6 +128,13 @@ export async function syncTask(input: unknown, carried?: CarriedState): Promise<
       status.incremental = { ...report.stats, lagHistory: recordLag(status.incremental?.lagHistory, report.stats) };
       return;
     }
+    if (report.kind === 'slot') {
+      if (status.incremental) {
+        const { sourceLsn, retainedWalBytes, retainedWalWarning, reportedAt } = report;
+        status.incremental = { ...status.incremental, sourceLsn, retainedWalBytes, retainedWalWarning, reportedAt };
+      }
+      return;
+    }
     applyTableReports(report.tables);
     if (report.overall) status.full = report.overall;
   });
@@ -172,7 +179,13 @@ export async function syncTask(input: unknown, carried?: CarriedState): Promise<
       }
       if (status.paused) {
         if (status.phase !== 'paused') enter('paused');
+        // The slot keeps WAL on the source while paused: watch it (status, retained-WAL alert) until resumed.
+        const watch = new CancellationScope();
+        const watching = watch.run(() => stream.watchPausedSlot(task));
+        watching.catch(() => undefined); // advisory: a failed watch never fails the task
         await condition(() => !status.paused || releaseRequested || continueDue());
+        watch.cancel();
+        await watching.catch(() => undefined);
         continue;
       }
       if (holdRequested) {

@@ -1,4 +1,5 @@
-// Lag and retained-WAL alerts, evaluated with the numbers the incremental activity reports every 3 s.
+// Lag and retained-WAL alerts, evaluated with the numbers the incremental activity reports every 3 s
+// (and, while the task is paused, with the slot's retained WAL: activities/paused-watch.ts).
 // The state lives in the activity attempt: a restarted stream starts unfired (a condition still true
 // after a restart fires again, which an operator would rather see twice than not at all).
 import type { TaskSpec } from '../spec/schema';
@@ -7,7 +8,8 @@ import { ThresholdMonitor } from './threshold';
 import { postAlert } from './webhook';
 
 export interface AlertSample {
-  lagSeconds: number;
+  /** null while paused: lag is then the operator's choice, not a fault. */
+  lagSeconds: number | null;
   retainedWalBytes: number | null;
 }
 
@@ -23,7 +25,9 @@ export function incrementalAlerts(
   taskId: string,
   spec: Pick<TaskSpec, 'name' | 'alerts'>,
   send: (webhook: NonNullable<TaskSpec['alerts']>['webhook'], e: AlertEvent) => Promise<unknown> = postAlert,
+  opts: { paused?: boolean } = {},
 ): (sample: AlertSample, nowMs: number) => void {
+  const during = opts.paused ? ' while the task is paused' : '';
   const alerts = spec.alerts;
   if (!alerts) return () => undefined;
   const rules: Rule[] = [];
@@ -43,8 +47,8 @@ export function incrementalAlerts(
       monitor: new ThresholdMonitor(alerts.retainedWalBytes, 0),
       value: (s) => s.retainedWalBytes,
       message: (state, v, t) => state === 'firing'
-        ? `task ${spec.name}: the replication slot retains ${v} bytes of WAL on the source (threshold ${t})`
-        : `task ${spec.name}: retained WAL is back to ${v} bytes (threshold ${t})`,
+        ? `task ${spec.name}: the replication slot retains ${v} bytes of WAL on the source${during} (threshold ${t})`
+        : `task ${spec.name}: retained WAL is back to ${v} bytes${during} (threshold ${t})`,
     });
   }
   return (sample, nowMs) => {

@@ -40,6 +40,17 @@ export async function slotExists(db: ClientBase, slot: string): Promise<boolean>
   return (r.rowCount ?? 0) > 0;
 }
 
+/** The source's WAL position and the WAL the slot keeps (current position - restart_lsn; null without the slot). */
+export async function slotRetention(db: ClientBase, slot: string): Promise<{ sourceLsn: string; retainedWalBytes: number | null }> {
+  const r = await db.query<{ lsn: string; retained: string | null }>(
+    `SELECT pg_current_wal_lsn()::text AS lsn,
+            (SELECT (pg_current_wal_lsn() - restart_lsn)::bigint FROM pg_replication_slots WHERE slot_name = $1)::text AS retained`,
+    [slot],
+  );
+  const row = r.rows[0]!;
+  return { sourceLsn: row.lsn, retainedWalBytes: row.retained === null ? null : Number(row.retained) };
+}
+
 /** Drops the slot, first ending any walsender still streaming from it (e.g. a stale worker's). */
 export async function dropSlotIfExists(db: ClientBase, slot: string): Promise<boolean> {
   for (let attempt = 0; attempt < 20; attempt++) {

@@ -1,6 +1,7 @@
 // Metrics and alerts from a real worker process and a real task: the worker's /metrics endpoint carries
 // the task's lag, applied rows and retained WAL; a throttled stream builds lag and a local webhook
-// receives the lag alert (firing, then resolved once the throttle is lifted) and the retained-WAL alert.
+// receives the lag alert (firing, then resolved once the throttle is lifted) and the retained-WAL alert;
+// paused, the task still watches its slot: status shows the WAL it retains and the alert is evaluated.
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
@@ -8,7 +9,7 @@ import type { Client as PgClient } from 'pg';
 import type { Client } from '@temporalio/client';
 import { SECURE_USER } from '../../src/pgcluster/embedded';
 import { freePort } from '../../src/util/ports';
-import { statusQuery, throttleSignal } from '../../workflows/messages';
+import { pauseSignal, resumeSignal, statusQuery, throttleSignal } from '../../workflows/messages';
 import { releaseAll } from '../harness/cleanup';
 import { startClusterPair, TEST_PASSWORD, type ClusterPair } from '../harness/clusters';
 import { waitFor, waitForConvergence } from '../harness/checksum';
@@ -118,5 +119,27 @@ describe('metrics and alerts of a running task', () => {
     assert.ok(sample(text, 'pg_dts_incremental_rows_per_second') !== undefined, 'the apply rate is exported');
     assert.match(text, /^pg_dts_process_cpu_user_seconds_total /m, 'default process metrics are served');
     assert.ok(!text.includes('postgresql://') && !text.includes(SECURE_USER + '@'), 'no endpoint in metrics');
+  });
+
+  it('watches the slot while paused: retained WAL in status and the retained-WAL alert', async () => {
+    const handle = temporal.workflow.getHandle(ID);
+    await handle.signal(pauseSignal);
+    await waitFor('paused', async () => (await status()).phase === 'paused', 60_000, 200);
+    // Changes the paused task holds back: the slot retains their WAL.
+    await src.query(`INSERT INTO metered.events SELECT g, repeat('w', 1000) FROM generate_series(${ROWS + 1}, ${ROWS + 2000}) g`);
+    // The watch samples every 10 s and starts unfired: the 1-byte threshold fires again during the pause.
+    const paused = await waitFor('retained WAL alert while paused', async () =>
+      alerts.find((a) => a.kind === 'retained-wal' && a.state === 'firing' && /while the task is paused/.test(a.message)), 30_000, 200);
+    assert.ok(paused.value > 1, JSON.stringify(paused));
+    const s = await status();
+    assert.equal(s.phase, 'paused');
+    // The watch's first sample is reported at once: status shows the slot as of the pause, not the stream's last report.
+    assert.ok(s.incremental && s.incremental.reportedAt >= paused.at.slice(0, 19), `status reported during the pause: ${s.incremental?.reportedAt} (alert ${paused.at})`);
+    assert.ok((s.incremental.retainedWalBytes ?? 0) > 0, `retained WAL in status ${s.incremental.retainedWalBytes}`);
+    assert.equal((await dst.query('SELECT count(*)::int AS n FROM metered.events')).rows[0].n, ROWS, 'nothing applied while paused');
+
+    await handle.signal(resumeSignal);
+    await waitForConvergence(src, dst, { 'metered.events': 'id' }, 60_000);
+    assert.equal((await status()).phase, 'incremental');
   });
 });
