@@ -18,7 +18,21 @@ export function temporalAddress(): string {
 export async function temporalClient(): Promise<Client> {
   const connection = await Connection.connect({ address: temporalAddress() });
   onCleanup(() => connection.close());
-  return new Client({ connection });
+  const client = new Client({ connection });
+  onCleanup(() => terminateRunningTasks(client));
+  return client;
+}
+
+/**
+ * Ends every workflow still running when a test file is done. Files run one after another against one
+ * dev server: a task left running would keep retrying against clusters that are gone, on the workers of
+ * the files after it (which then measure someone else's memory and CPU).
+ */
+async function terminateRunningTasks(client: Client): Promise<void> {
+  for await (const execution of client.workflow.list({ query: 'ExecutionStatus="Running"' })) {
+    await client.workflow.getHandle(execution.workflowId, execution.runId)
+      .terminate('test file finished').catch(() => undefined); // it may have ended meanwhile
+  }
 }
 
 export interface WorkerProcess {

@@ -17,6 +17,7 @@ import { startClusterPair, TEST_PASSWORD, type ClusterPair } from '../harness/cl
 import { waitFor } from '../harness/checksum';
 import { pgDts, startWorker, temporalClient, type WorkerProcess } from '../harness/temporal';
 
+const QUEUE = 'pg-dts-memory';
 const LIMIT_MB = 300;
 const TABLE_MB = Number(process.env.PG_DTS_FULL_COPY_MB ?? 1024);
 const TASK = 'full-memory';
@@ -95,7 +96,8 @@ describe('bounded memory while copying a table of large TOAST-ed values', () => 
     dst = await pg.destination.client();
     temporal = await temporalClient();
     // The worker starts (bundling its workflow code in a child) while the source is being filled.
-    worker = startWorker({ SRC_PW: TEST_PASSWORD, DST_PW: TEST_PASSWORD });
+    // Its own task queue: the worker runs the measured task and nothing else.
+    worker = startWorker({ SRC_PW: TEST_PASSWORD, DST_PW: TEST_PASSWORD }, QUEUE);
 
     // STORAGE EXTERNAL: values are moved to TOAST uncompressed (random hex would not compress much anyway).
     await src.query(`CREATE SCHEMA big;
@@ -129,7 +131,7 @@ describe('bounded memory while copying a table of large TOAST-ed values', () => 
 
     // Idle worker: it polls the task queue for workflow (TaskQueueType 1) and activity (2) tasks.
     const polled = async (taskQueueType: number): Promise<boolean> => {
-      const r = await temporal.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: 'pg-dts' }, taskQueueType });
+      const r = await temporal.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: QUEUE }, taskQueueType });
       return (r.pollers?.length ?? 0) > 0;
     };
     try {
@@ -167,7 +169,7 @@ describe('bounded memory while copying a table of large TOAST-ed values', () => 
     let sampled: ReturnType<ReturnType<typeof sampleRss>['stop']>;
     let peakKb: number;
     try {
-      const started = pgDts(['start', '--spec', spec]);
+      const started = pgDts(['start', '--spec', spec], { PG_DTS_TASK_QUEUE: QUEUE });
       assert.equal(started.status, 0, `pg-dts start failed: ${started.stderr}`);
       result = await temporal.workflow.getHandle(TASK).result();
     } catch (err) {

@@ -17,6 +17,7 @@ import { startWorker, temporalClient, type WorkerProcess } from '../harness/temp
 const LIMIT_MB = 300;
 const BIG_TXN_MB = Number(process.env.PG_DTS_BIG_TXN_MB ?? 2048);
 const TASK = 'memory';
+const QUEUE = 'pg-dts-memory';
 
 function peakRssMb(pid: number): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -45,9 +46,10 @@ describe('bounded memory while catching up and applying a huge transaction', () 
       CREATE TABLE mem.items (id bigint PRIMARY KEY, n int, payload text);
       CREATE TABLE mem.big (id bigint PRIMARY KEY, payload text)`);
     temporal = await temporalClient();
-    worker = startWorker({ SRC_PW: TEST_PASSWORD, DST_PW: TEST_PASSWORD });
+    // Its own task queue: the worker runs the measured task and nothing else.
+    worker = startWorker({ SRC_PW: TEST_PASSWORD, DST_PW: TEST_PASSWORD }, QUEUE);
     await temporal.workflow.start('syncTask', {
-      taskQueue: 'pg-dts', workflowId: TASK,
+      taskQueue: QUEUE, workflowId: TASK,
       args: [{
         name: TASK, syncTypes: ['schema', 'full', 'incremental'], objects: [{ schema: 'mem' }],
         source: { url: pg.source.url('postgres', SECURE_USER), passwordEnv: 'SRC_PW' },
