@@ -5,11 +5,11 @@ import { ChangeTooLargeError, IncrementalStream } from '../src/stream/incrementa
 import { createSlot, evictStaleSessions, slotExists } from '../src/stream/replication-objects';
 import { logger } from '../src/log';
 import { limitsOf, RateLimiter } from '../src/util/rate-limiter';
+import { taskAlerts } from './alert-state';
 import { RetryWindow } from './retry-window';
 import { prepareSource } from './source-setup';
 import { watchThrottle } from './throttle-watch';
 import { incrementalMetrics } from '../src/metrics/feed';
-import { incrementalAlerts } from '../src/alerts/incremental';
 import { progressReporter, taskContext, type TaskInput } from './context';
 
 export interface IncrementalInput extends TaskInput {
@@ -60,7 +60,7 @@ export async function incrementalSync(input: IncrementalInput): Promise<void> {
   let last = { rows: 0, bytes: 0, at: Date.now() };
   let lastEvents = '0/0/0';
   const metrics = incrementalMetrics(input.taskId);
-  const alerts = incrementalAlerts(input.taskId, input.spec);
+  const alerts = taskAlerts(input);
   // Heartbeats every second: a cancellation (pause, release, modifyObjects) arrives with their answer.
   // A DDL failure's clock from earlier attempts is carried on until the stream gets past it (ddl-retry.ts).
   // Progress = the applied position moved past where this attempt found it (the origin's, once connected).

@@ -1,28 +1,30 @@
 // While a task is paused its slot keeps every change on the source, and nothing streams to notice the
 // WAL piling up. This activity runs for the length of a pause: it samples the slot's retained WAL every
-// 10 s, feeds the task's retained-WAL alert, and updates `status` every minute (a pause stays cheap in
-// history). It is advisory: sampling failures are logged and retried, never fatal.
+// 10 s, feeds the task's retained-WAL alert, and updates `status` when the retained WAL moved by 16 MB or
+// more, else once a minute (a quiet pause stays cheap in history). It is advisory: sampling failures are
+// logged and retried, never fatal.
 import { CancelledFailure, Context } from '@temporalio/activity';
 import { Client } from 'pg';
-import { incrementalAlerts } from '../src/alerts/incremental';
-import { postAlert } from '../src/alerts/webhook';
 import { logger } from '../src/log';
 import { slotRetention } from '../src/stream/replication-objects';
+import { taskAlerts } from './alert-state';
 import { progressReporter, taskContext, type TaskInput } from './context';
 import { RETAINED_WAL_WARN_BYTES } from './incremental';
 
 const SAMPLE_MS = 10_000;
 const HEARTBEAT_MS = 1_000;
 const REPORT_MS = 60_000;
+/** A move of the retained WAL worth a report before the minute is up. */
+const REPORT_BYTES = 16 * 1024 * 1024;
 
 /** Runs until cancelled (resume, release); never returns on its own. */
 export async function watchPausedSlot(input: TaskInput): Promise<void> {
   const ctx = taskContext(input);
   const activity = Context.current();
-  const alerts = incrementalAlerts(input.taskId, input.spec, postAlert, { paused: true });
+  const alerts = taskAlerts(input, { paused: true });
   const report = progressReporter(REPORT_MS);
   let db: Client | null = null;
-  let first = true;
+  let reported: number | null | undefined; // retained WAL in the last report; undefined before the first
   let stopped = false;
   const sample = async (): Promise<void> => {
     try {
@@ -37,8 +39,10 @@ export async function watchPausedSlot(input: TaskInput): Promise<void> {
       const now = Date.now();
       alerts({ lagSeconds: null, retainedWalBytes }, now);
       const retainedWalWarning = retainedWalBytes !== null && retainedWalBytes > RETAINED_WAL_WARN_BYTES;
-      report({ kind: 'slot', sourceLsn, retainedWalBytes, retainedWalWarning, reportedAt: new Date(now).toISOString() }, first);
-      first = false;
+      const moved = reported === undefined || Math.abs((retainedWalBytes ?? 0) - (reported ?? 0)) >= REPORT_BYTES;
+      if (report({ kind: 'slot', sourceLsn, retainedWalBytes, retainedWalWarning, reportedAt: new Date(now).toISOString() }, moved)) {
+        reported = retainedWalBytes;
+      }
     } catch (err) {
       logger.warn({ err: (err as Error).message }, 'sampling the paused task\'s slot failed; retrying');
       const c: Client | null = db;

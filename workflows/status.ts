@@ -2,6 +2,7 @@
 import type { PrecheckReport } from '../src/precheck/types';
 import type { Throttle } from '../src/spec/schema';
 import type { DdlStats } from '../src/ddl/ddl-log';
+import type { AlertState, ThresholdAlertKind } from '../src/alerts/event';
 
 export type Phase = 'precheck' | 'schema' | 'full' | 'incremental' | 'paused' | 'releasing' | 'released' | 'failed';
 
@@ -101,6 +102,8 @@ export type ProgressReport =
   | { kind: 'full'; tables: TableProgressReport[]; overall?: FullSyncStatus }
   | { kind: 'incremental'; stats: IncrementalStatus }
   | { kind: 'retry'; retry: RetryStatus }
+  /** An alert fired or resolved (sent at once, so the next stream or watch knows). */
+  | { kind: 'alert'; alert: ThresholdAlertKind; state: AlertState }
   /** While paused (no stream): what the slot keeps on the source. */
   | { kind: 'slot'; sourceLsn: string; retainedWalBytes: number | null; retainedWalWarning: boolean; reportedAt: string };
 
@@ -140,4 +143,9 @@ export interface TaskStatus {
   retrying?: RetryStatus | null;
   /** Times the task continued as new (history kept short); its earlier runs hold the older history. */
   continuedRuns?: number;
+  /**
+   * Alerts firing now (lag, retained WAL). Kept here, not in the activity that evaluates them, so that a
+   * stream restart, a pause or another worker taking over neither fires them again nor forgets to resolve.
+   */
+  firingAlerts?: ThresholdAlertKind[];
 }

@@ -118,6 +118,11 @@ export async function syncTask(input: unknown, carried?: CarriedState): Promise<
     },
   });
   setHandler(progressSignal, (report) => {
+    if (report.kind === 'alert') {
+      const others = (status.firingAlerts ?? []).filter((kind) => kind !== report.alert);
+      status.firingAlerts = report.state === 'firing' ? [...others, report.alert] : others;
+      return;
+    }
     if (report.kind === 'retry') {
       status.retrying = report.retry;
       status.lastError = `${report.retry.activity} (${report.retry.failureClass} failure, retrying since ${report.retry.since}): ${report.retry.message}`;
@@ -129,10 +134,13 @@ export async function syncTask(input: unknown, carried?: CarriedState): Promise<
       return;
     }
     if (report.kind === 'slot') {
-      if (status.incremental) {
-        const { sourceLsn, retainedWalBytes, retainedWalWarning, reportedAt } = report;
-        status.incremental = { ...status.incremental, sourceLsn, retainedWalBytes, retainedWalWarning, reportedAt };
-      }
+      const { sourceLsn, retainedWalBytes, retainedWalWarning, reportedAt } = report;
+      // Paused before the stream's first report: nothing applied yet, lag unknown until it streams.
+      const before = status.incremental ?? {
+        appliedLsn: null, receivedLsn: null, confirmedLsn: null, transactions: 0, batches: 0, rows: 0, bytes: 0,
+        missingRows: 0, replayedBatches: 0, lagSeconds: 0, rowsPerSecond: 0, bytesPerSecond: 0,
+      };
+      status.incremental = { ...before, sourceLsn, retainedWalBytes, retainedWalWarning, reportedAt };
       return;
     }
     applyTableReports(report.tables);

@@ -1,6 +1,8 @@
 // The JSON body every alert POSTs. It names the task and the numbers, never an endpoint URL, user or
 // header: a webhook receiver is often a chat channel.
 export type AlertKind = 'lag' | 'retained-wal' | 'failure';
+/** The alerts that fire and resolve with a measured value (a failure only fires). */
+export type ThresholdAlertKind = Exclude<AlertKind, 'failure'>;
 export type AlertState = 'firing' | 'resolved';
 
 export interface AlertEvent {

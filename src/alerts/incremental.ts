@@ -1,9 +1,9 @@
 // Lag and retained-WAL alerts, evaluated with the numbers the incremental activity reports every 3 s
 // (and, while the task is paused, with the slot's retained WAL: activities/paused-watch.ts).
-// The state lives in the activity attempt: a restarted stream starts unfired (a condition still true
-// after a restart fires again, which an operator would rather see twice than not at all).
+// Which alerts are firing is kept in the workflow's status (reported at each transition, read back when
+// a stream or watch starts), so a restart neither fires a still-true alert again nor forgets to resolve it.
 import type { TaskSpec } from '../spec/schema';
-import type { AlertEvent, AlertKind, AlertState } from './event';
+import type { AlertEvent, AlertState, ThresholdAlertKind } from './event';
 import { ThresholdMonitor } from './threshold';
 import { postAlert } from './webhook';
 
@@ -14,7 +14,7 @@ export interface AlertSample {
 }
 
 interface Rule {
-  kind: AlertKind;
+  kind: ThresholdAlertKind;
   monitor: ThresholdMonitor;
   value: (s: AlertSample) => number | null;
   message: (state: AlertState, value: number, threshold: number, forSeconds: number) => string;
@@ -25,16 +25,23 @@ export function incrementalAlerts(
   taskId: string,
   spec: Pick<TaskSpec, 'name' | 'alerts'>,
   send: (webhook: NonNullable<TaskSpec['alerts']>['webhook'], e: AlertEvent) => Promise<unknown> = postAlert,
-  opts: { paused?: boolean } = {},
+  opts: {
+    paused?: boolean;
+    /** The alerts firing when this evaluator starts (the workflow's `status.firingAlerts`). */
+    firing?: readonly ThresholdAlertKind[];
+    /** Told of every transition, to record it in the workflow's status. */
+    onTransition?: (kind: ThresholdAlertKind, state: AlertState) => void;
+  } = {},
 ): (sample: AlertSample, nowMs: number) => void {
   const during = opts.paused ? ' while the task is paused' : '';
+  const wasFiring = (kind: ThresholdAlertKind): boolean => opts.firing?.includes(kind) ?? false;
   const alerts = spec.alerts;
   if (!alerts) return () => undefined;
   const rules: Rule[] = [];
   if (alerts.lag) {
     rules.push({
       kind: 'lag',
-      monitor: new ThresholdMonitor(alerts.lag.seconds, alerts.lag.forSeconds * 1000),
+      monitor: new ThresholdMonitor(alerts.lag.seconds, alerts.lag.forSeconds * 1000, wasFiring('lag')),
       value: (s) => s.lagSeconds,
       message: (state, v, t, f) => state === 'firing'
         ? `task ${spec.name}: replication lag ${v.toFixed(1)} s has been above ${t} s for ${f.toFixed(0)} s`
@@ -44,7 +51,7 @@ export function incrementalAlerts(
   if (alerts.retainedWalBytes !== undefined) {
     rules.push({
       kind: 'retained-wal',
-      monitor: new ThresholdMonitor(alerts.retainedWalBytes, 0),
+      monitor: new ThresholdMonitor(alerts.retainedWalBytes, 0, wasFiring('retained-wal')),
       value: (s) => s.retainedWalBytes,
       message: (state, v, t) => state === 'firing'
         ? `task ${spec.name}: the replication slot retains ${v} bytes of WAL on the source${during} (threshold ${t})`
@@ -59,6 +66,7 @@ export function incrementalAlerts(
       if (!state || value === null) continue;
       const threshold = rule.monitor.threshold;
       const forSeconds = since === null ? 0 : (nowMs - since) / 1000;
+      opts.onTransition?.(rule.kind, state);
       // Fire and forget: the reporting interval never waits on a webhook.
       void send(alerts.webhook, {
         task: taskId, name: spec.name, kind: rule.kind, state, value, threshold, at: new Date(nowMs).toISOString(),

@@ -4,9 +4,9 @@ import type { AlertState } from './event';
 
 export class ThresholdMonitor {
   private aboveSince: number | null = null;
-  private firing = false;
 
-  constructor(readonly threshold: number, readonly forMs: number) {}
+  /** `firing`: the alert was left firing by an earlier evaluator (it stays quiet until it resolves). */
+  constructor(readonly threshold: number, readonly forMs: number, private firing = false) {}
 
   /** Feed a sample; returns the transition it causes, if any. A null value (unknown) changes nothing. */
   update(value: number | null, nowMs: number): AlertState | null {

@@ -209,6 +209,7 @@ export function formatStatus(s: TaskStatus, o: FormatOptions = {}): string {
   const throttle = formatThrottle(s.throttle); // undefined from a task started before throttling existed
   lines.push(`  throttle: ${throttle ?? 'none (unlimited)'}`);
   if (s.retrying) lines.push(`  RETRYING ${s.retrying.activity}: ${s.retrying.failureClass} failure since ${s.retrying.since}: ${s.retrying.message.split('\n')[0]}`);
+  if (s.firingAlerts?.length) lines.push(`  ALERT firing: ${s.firingAlerts.join(', ')}`);
   if (s.continuedRuns) lines.push(`  continued as new ${s.continuedRuns} time(s) (earlier runs keep the older history)`);
   const m = s.modification;
   if (m) {

@@ -1,7 +1,8 @@
 // Metrics and alerts from a real worker process and a real task: the worker's /metrics endpoint carries
 // the task's lag, applied rows and retained WAL; a throttled stream builds lag and a local webhook
 // receives the lag alert (firing, then resolved once the throttle is lifted) and the retained-WAL alert;
-// paused, the task still watches its slot: status shows the WAL it retains and the alert is evaluated.
+// paused, a task still watches its slot (status, retained-WAL alert), and which alerts fire is kept by
+// the workflow: the stream after a resume resolves the alert the watch fired and does not fire it again.
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
@@ -11,6 +12,7 @@ import { SECURE_USER } from '../../src/pgcluster/embedded';
 import { freePort } from '../../src/util/ports';
 import { pauseSignal, resumeSignal, statusQuery, throttleSignal } from '../../workflows/messages';
 import { releaseAll } from '../harness/cleanup';
+import { clusterSpec } from '../harness/task-spec-file';
 import { startClusterPair, TEST_PASSWORD, type ClusterPair } from '../harness/clusters';
 import { waitFor, waitForConvergence } from '../harness/checksum';
 import { startWorker, temporalClient } from '../harness/temporal';
@@ -67,15 +69,12 @@ describe('metrics and alerts of a running task', () => {
     const webhook = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/alerts`;
     await temporal.workflow.start('syncTask', {
       taskQueue: 'pg-dts-metrics', workflowId: ID,
-      args: [{
-        name: 'metered',
-        source: { url: pg.source.url('postgres', SECURE_USER), passwordEnv: 'SRC_PW' },
-        destination: { url: pg.destination.url('postgres', SECURE_USER), passwordEnv: 'DST_PW' },
+      args: [clusterSpec(pg, 'metered', {
         objects: [{ schema: 'metered' }],
         syncTypes: ['schema', 'incremental'],
         throttle: { incremental: { rps: 100 } }, // 1 500 rows take ~15 s to apply: lag builds
         alerts: { webhook: { url: webhook }, lag: { seconds: 2, forSeconds: 3 }, retainedWalBytes: 1 },
-      }],
+      })],
     });
     await waitFor('streaming', async () => (await status()).phase === 'incremental', 120_000, 100);
     const slot = (await status()).slot;
@@ -121,25 +120,49 @@ describe('metrics and alerts of a running task', () => {
     assert.ok(!text.includes('postgresql://') && !text.includes(SECURE_USER + '@'), 'no endpoint in metrics');
   });
 
-  it('watches the slot while paused: retained WAL in status and the retained-WAL alert', async () => {
-    const handle = temporal.workflow.getHandle(ID);
+  it('watches the slot while paused, and a restarted stream neither fires an alert again nor forgets to resolve it', async () => {
+    // A second task on the same clusters, with a threshold its running stream stays under.
+    const PAUSED_ID = 'paused_task';
+    const threshold = 32 * 1024 * 1024;
+    await src.query('CREATE SCHEMA held; CREATE TABLE held.rows (id bigint PRIMARY KEY, note text)');
+    const webhook = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/alerts`;
+    const handle = await temporal.workflow.start('syncTask', {
+      taskQueue: 'pg-dts-metrics', workflowId: PAUSED_ID,
+      args: [clusterSpec(pg, 'held', {
+        objects: [{ schema: 'held' }],
+        syncTypes: ['schema', 'incremental'],
+        alerts: { webhook: { url: webhook }, retainedWalBytes: threshold },
+      })],
+    });
+    const heldStatus = () => handle.query(statusQuery);
+    const heldAlerts = () => alerts.filter((a) => a.task === PAUSED_ID && a.kind === 'retained-wal');
+    await waitFor('streaming', async () => (await heldStatus()).phase === 'incremental', 120_000, 100);
     await handle.signal(pauseSignal);
-    await waitFor('paused', async () => (await status()).phase === 'paused', 60_000, 200);
-    // Changes the paused task holds back: the slot retains their WAL.
-    await src.query(`INSERT INTO metered.events SELECT g, repeat('w', 1000) FROM generate_series(${ROWS + 1}, ${ROWS + 2000}) g`);
-    // The watch samples every 10 s and starts unfired: the 1-byte threshold fires again during the pause.
-    const paused = await waitFor('retained WAL alert while paused', async () =>
-      alerts.find((a) => a.kind === 'retained-wal' && a.state === 'firing' && /while the task is paused/.test(a.message)), 30_000, 200);
-    assert.ok(paused.value > 1, JSON.stringify(paused));
-    const s = await status();
-    assert.equal(s.phase, 'paused');
-    // The watch's first sample is reported at once: status shows the slot as of the pause, not the stream's last report.
-    assert.ok(s.incremental && s.incremental.reportedAt >= paused.at.slice(0, 19), `status reported during the pause: ${s.incremental?.reportedAt} (alert ${paused.at})`);
-    assert.ok((s.incremental.retainedWalBytes ?? 0) > 0, `retained WAL in status ${s.incremental.retainedWalBytes}`);
-    assert.equal((await dst.query('SELECT count(*)::int AS n FROM metered.events')).rows[0].n, ROWS, 'nothing applied while paused');
+    await waitFor('paused', async () => (await heldStatus()).phase === 'paused', 60_000, 200);
+    const pausedAt = new Date().toISOString();
 
+    // ~48 MB of changes the paused task holds back: its slot retains their WAL.
+    await src.query(`INSERT INTO held.rows SELECT g, repeat(md5(g::text), 32) FROM generate_series(1, 40000) g`);
+    const firing = await waitFor('retained WAL alert while paused', async () => heldAlerts().find((a) => a.state === 'firing'), 30_000, 200);
+    assert.match(firing.message, /while the task is paused/);
+    assert.ok(firing.value > threshold, JSON.stringify(firing));
+    // The watch reports to status when the retained WAL moved by 16 MB, not only once a minute.
+    const s = await waitFor('retained WAL in status', async () => {
+      const now = await heldStatus();
+      return (now.incremental?.retainedWalBytes ?? 0) > threshold ? now : undefined;
+    }, 15_000, 200);
+    assert.equal(s.phase, 'paused');
+    assert.ok(s.incremental!.reportedAt >= pausedAt, `reported during the pause: ${s.incremental!.reportedAt} (paused ${pausedAt})`);
+    assert.deepEqual(s.firingAlerts, ['retained-wal'], 'the workflow knows the alert is firing');
+    assert.equal((await dst.query('SELECT count(*)::int AS n FROM held.rows')).rows[0].n, 0, 'nothing applied while paused');
+
+    // Resumed, a new stream starts with the alert firing: it applies the backlog, the slot lets go of
+    // the WAL, and the stream resolves the alert the watch fired — without firing it a second time.
     await handle.signal(resumeSignal);
-    await waitForConvergence(src, dst, { 'metered.events': 'id' }, 60_000);
-    assert.equal((await status()).phase, 'incremental');
+    await waitForConvergence(src, dst, { 'held.rows': 'id' }, 120_000);
+    const resolved = await waitFor('retained WAL alert resolved by the stream', async () => heldAlerts().find((a) => a.state === 'resolved'), 120_000, 500);
+    assert.ok(resolved.value <= threshold && !/paused/.test(resolved.message), JSON.stringify(resolved));
+    assert.deepEqual(heldAlerts().map((a) => a.state), ['firing', 'resolved'], 'fired once, resolved once');
+    assert.deepEqual((await heldStatus()).firingAlerts, []);
   });
 });

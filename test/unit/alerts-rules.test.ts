@@ -2,6 +2,7 @@
 // failure-classification the retry metric uses.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { incrementalAlerts } from '../../src/alerts/incremental';
 import { ThresholdMonitor } from '../../src/alerts/threshold';
 import { classifyFailure } from '../../src/retry/classify';
 import { metricsPort } from '../../src/metrics/server';
@@ -46,6 +47,38 @@ describe('ThresholdMonitor', () => {
 
   it('fires at the first sample above with a zero duration', () => {
     assert.equal(new ThresholdMonitor(1, 0).update(2, 0), 'firing');
+  });
+
+  it('left firing by an earlier evaluator: stays quiet while above, resolves when it falls back', () => {
+    const m = new ThresholdMonitor(10, 5_000, true);
+    assert.equal(m.update(20, 0), null, 'still above: not fired again');
+    assert.equal(m.update(20, 60_000), null);
+    assert.equal(m.update(3, 61_000), 'resolved');
+    assert.equal(new ThresholdMonitor(10, 0, true).update(3, 0), 'resolved', 'cleared while no evaluator ran: resolved at the first sample');
+  });
+});
+
+describe('incremental alerts evaluator', () => {
+  const spec = { name: 'orders', alerts: { webhook: { url: 'http://h/x' }, lag: { seconds: 5, forSeconds: 0 }, retainedWalBytes: 100, onFailure: true } };
+  it('starts from the alerts already firing and reports every transition', () => {
+    const sent: string[] = [];
+    const transitions: string[] = [];
+    const evaluate = incrementalAlerts('t1', spec, async (_webhook, e) => void sent.push(`${e.kind}:${e.state}`), {
+      firing: ['retained-wal'], onTransition: (kind, state) => void transitions.push(`${kind}:${state}`),
+    });
+    evaluate({ lagSeconds: 9, retainedWalBytes: 500 }, 0);
+    assert.deepEqual(sent, ['lag:firing'], 'retained WAL was firing already: only lag fires');
+    evaluate({ lagSeconds: 1, retainedWalBytes: 50 }, 1_000);
+    assert.deepEqual(sent, ['lag:firing', 'lag:resolved', 'retained-wal:resolved']);
+    assert.deepEqual(transitions, sent, 'each transition is reported for the workflow status');
+  });
+
+  it('while paused: lag is not judged, retained WAL is, and the message says so', () => {
+    const events: { kind: string; message: string }[] = [];
+    const evaluate = incrementalAlerts('t1', spec, async (_webhook, e) => void events.push(e), { paused: true });
+    evaluate({ lagSeconds: null, retainedWalBytes: 500 }, 0);
+    assert.deepEqual(events.map((e) => e.kind), ['retained-wal']);
+    assert.match(events[0]!.message, /retains 500 bytes of WAL on the source while the task is paused \(threshold 100\)/);
   });
 });
 

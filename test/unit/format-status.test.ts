@@ -287,11 +287,13 @@ test('pg-dts list: aligned columns under a header, a plain line when there are n
   ]);
 });
 
-test('a failing step being retried, and continued runs, are shown', () => {
+test('a failing step being retried, firing alerts and continued runs are shown', () => {
+  assert.doesNotMatch(formatStatus({ ...base, phase: 'incremental', firingAlerts: [] }), /ALERT/);
   const text = formatStatus({
-    ...base, phase: 'incremental', continuedRuns: 2,
+    ...base, phase: 'incremental', continuedRuns: 2, firingAlerts: ['lag', 'retained-wal'],
     retrying: { activity: 'incrementalSync', failureClass: 'connection', since: '2026-01-01T00:00:00.000Z', message: 'connect ECONNREFUSED 10.0.0.2:5432\nmore' },
   });
   assert.match(text, /RETRYING incrementalSync: connection failure since 2026-01-01T00:00:00\.000Z: connect ECONNREFUSED 10\.0\.0\.2:5432\n/);
   assert.match(text, /continued as new 2 time\(s\)/);
+  assert.match(text, /\n {2}ALERT firing: lag, retained-wal\n/);
 });
