@@ -58,14 +58,14 @@ export async function syncTask(input: unknown, carried?: CarriedState): Promise<
     throttle: spec.throttle ?? {}, phaseChanges: [], modification: null, continuedRuns: 0,
   };
   // Search attributes (phase, source, destination) let `temporal workflow list --query` find tasks; only
-  // where registered, since upserting an unknown one would fail every workflow task.
-  const searchable = carried?.searchable ?? (await probe.searchAttributesRegistered().catch(() => false));
+  // where registered, since upserting an unknown one would fail every workflow task. Asked below, once
+  // every handler is registered.
+  let searchable = false;
   const enter = (phase: Phase): void => {
     status.phase = phase;
     status.phaseChanges.push({ phase, at: new Date().toISOString() });
     if (searchable) upsertSearchAttributes(taskSearchAttributes(status));
   };
-  if (!carried) enter('precheck');
   let releaseRequested = false;
 
   setHandler(statusQuery, () => status);
@@ -277,6 +277,11 @@ export async function syncTask(input: unknown, carried?: CarriedState): Promise<
     if (wants('incremental')) await Promise.all([streamUntilReleased(), modificationsUntilReleased()]);
     else if (pendingObjects.length) status.lastError = 'modifyObjects applies to tasks with incremental sync; this task has finished its selection';
   };
+
+  // Not before the handlers above: a status query or an update sent right after the start must find them
+  // (signals would wait for their handler; queries fail instead).
+  searchable = carried?.searchable ?? (await probe.searchAttributesRegistered().catch(() => false));
+  if (!carried) enter('precheck');
 
   const main = new CancellationScope();
   const mainRun = main.run(phases);

@@ -51,6 +51,20 @@ describe('pg-dts list and status --watch', () => {
     await releaseAll();
   });
 
+  it('a task answers status from its first moment (handlers registered before it waits on anything)', async () => {
+    const handle = await temporal.workflow.start('syncTask', {
+      taskQueue: 'pg-dts', workflowId: 'cli-early',
+      args: [clusterSpec(pg, 'cli-early', { objects: [{ schema: 'watched' }], syncTypes: ['schema'] })],
+    });
+    try {
+      const first = await handle.query(statusQuery); // the first workflow task is still being answered
+      assert.equal(first.name, 'cli-early');
+      assert.equal(first.phase, 'precheck');
+    } finally {
+      await handle.terminate('test done');
+    }
+  });
+
   it('pg-dts list shows the running task with its phase, source and destination (no credentials)', async () => {
     const r = pgDts(['list']);
     assert.equal(r.status, 0, r.stderr);
