@@ -10,43 +10,26 @@ function build({ collectDefaultMetrics, Counter, Gauge, Registry }: typeof Prom)
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'pg_dts_' });
 
-  const task = ['task'] as const;
+  // Every metric but the retry counter is per task; one shape for them all.
+  const perTask = { labelNames: ['task'] as const, registers: [registry] };
+  const gauge = (name: string, help: string) => new Gauge({ name, help, ...perTask });
+  const counter = (name: string, help: string) => new Counter({ name, help, ...perTask });
 
-  const lagSeconds = new Gauge({
-    name: 'pg_dts_replication_lag_seconds', help: 'seconds between a source commit and its application on the destination', labelNames: task, registers: [registry],
-  });
-  const applyRowsPerSecond = new Gauge({
-    name: 'pg_dts_incremental_rows_per_second', help: 'row changes per second applied over the last report interval (3 s)', labelNames: task, registers: [registry],
-  });
-  const applyBytesPerSecond = new Gauge({
-    name: 'pg_dts_incremental_bytes_per_second', help: 'bytes of row changes per second applied over the last report interval (3 s)', labelNames: task, registers: [registry],
-  });
-  const rowsApplied = new Counter({
-    name: 'pg_dts_incremental_rows_applied_total', help: 'row changes applied to the destination by incremental sync on this worker', labelNames: task, registers: [registry],
-  });
-  const bytesApplied = new Counter({
-    name: 'pg_dts_incremental_bytes_applied_total', help: 'bytes of row changes applied by incremental sync on this worker', labelNames: task, registers: [registry],
-  });
-  const retainedWalBytes = new Gauge({
-    name: 'pg_dts_retained_wal_bytes', help: 'WAL the task\'s replication slot keeps on the source', labelNames: task, registers: [registry],
-  });
-  const rowsCopied = new Counter({
-    name: 'pg_dts_full_rows_copied_total', help: 'rows copied by full sync on this worker', labelNames: task, registers: [registry],
-  });
-  const bytesCopied = new Counter({
-    name: 'pg_dts_full_bytes_copied_total', help: 'bytes copied by full sync on this worker', labelNames: task, registers: [registry],
-  });
-  const ddlApplied = new Counter({
-    name: 'pg_dts_ddl_applied_total', help: 'replicated DDL statements applied on the destination', labelNames: task, registers: [registry],
-  });
-  const ddlRefused = new Counter({
-    name: 'pg_dts_ddl_refused_total', help: 'replicated DDL statements refused (not applied) by the task\'s rules', labelNames: task, registers: [registry],
-  });
+  const lagSeconds = gauge('pg_dts_replication_lag_seconds', 'seconds between a source commit and its application on the destination');
+  const applyRowsPerSecond = gauge('pg_dts_incremental_rows_per_second', 'row changes per second applied over the last report interval (3 s)');
+  const applyBytesPerSecond = gauge('pg_dts_incremental_bytes_per_second', 'bytes of row changes per second applied over the last report interval (3 s)');
+  const rowsApplied = counter('pg_dts_incremental_rows_applied_total', 'row changes applied to the destination by incremental sync on this worker');
+  const bytesApplied = counter('pg_dts_incremental_bytes_applied_total', 'bytes of row changes applied by incremental sync on this worker');
+  const retainedWalBytes = gauge('pg_dts_retained_wal_bytes', 'WAL the task\'s replication slot keeps on the source');
+  const rowsCopied = counter('pg_dts_full_rows_copied_total', 'rows copied by full sync on this worker');
+  const bytesCopied = counter('pg_dts_full_bytes_copied_total', 'bytes copied by full sync on this worker');
+  const ddlApplied = counter('pg_dts_ddl_applied_total', 'replicated DDL statements applied on the destination');
+  const ddlRefused = counter('pg_dts_ddl_refused_total', 'replicated DDL statements refused (not applied) by the task\'s rules');
   const retries = new Counter({
     name: 'pg_dts_activity_retries_total',
-  help: 'activity attempts after the first, by the class of the previous failure (connection|other) and activity',
-  labelNames: ['task', 'class', 'activity'] as const,
-  registers: [registry],
+    help: 'activity attempts after the first, by the class of the previous failure (connection|other) and activity',
+    labelNames: ['task', 'class', 'activity'] as const,
+    registers: [registry],
   });
   return { registry, lagSeconds, applyRowsPerSecond, applyBytesPerSecond, rowsApplied, bytesApplied, retainedWalBytes, rowsCopied, bytesCopied, ddlApplied, ddlRefused, retries };
 }
