@@ -104,8 +104,15 @@ const EXPR_KINDS = new Set([
   'AEXPR_NOT_BETWEEN_SYM',
 ]);
 
-/** Operators whose result is a number or a string, never a boolean: such a filter is not a condition. */
-const VALUE_OPERATORS = new Set(['+', '-', '*', '/', '%', '^', '||', '|', '&', '#', '<<', '>>', '~']);
+/**
+ * Operators whose result is a number or a string, never a boolean: such a filter is not a condition. `~` is
+ * one only as a prefix (bitwise NOT); between two operands it is a regular-expression match.
+ */
+const VALUE_OPERATORS = new Set(['+', '-', '*', '/', '%', '^', '||', '|', '&', '#', '<<', '>>']);
+const isValueOperator = (body: Json): boolean => {
+  const op = nameList(body.name).at(-1)!;
+  return VALUE_OPERATORS.has(op) || (op === '~' && !body.lexpr);
+};
 
 const MAX_LENGTH = 10_000;
 
@@ -291,7 +298,7 @@ function check(expr: string, columns: ReadonlySet<string>): string[] {
   const top = Object.entries(where as Json)[0]!;
   const [type, body] = top as [string, Json];
   const valueConst = type === 'A_Const' && !('boolval' in body) && !body.isnull;
-  const valueOp = type === 'A_Expr' && body.kind === 'AEXPR_OP' && VALUE_OPERATORS.has(nameList(body.name).at(-1)!);
+  const valueOp = type === 'A_Expr' && body.kind === 'AEXPR_OP' && isValueOperator(body);
   if (valueConst || valueOp || type === 'A_ArrayExpr' || type === 'RowExpr') reject('not a condition (true or false for each row) but a value');
   const walker = new Walker(columns);
   walker.node(where);

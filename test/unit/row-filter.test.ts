@@ -25,6 +25,8 @@ describe('parseRowFilter', () => {
       ['flag', ['flag']],
       ['NOT flag IS TRUE', ['flag']],
       [`"Name" LIKE 'A%'`, ['Name']],
+      ["status ~ '^op'", ['status']],
+      ["status !~* 'x'", ['status']],
       ['coalesce(amount, 0) > 0 AND greatest(id, amount) < 10', ['amount', 'id']],
       ['CASE WHEN id > 1 THEN flag ELSE false END', ['id', 'flag']],
       ['id = ANY (ARRAY[1, 2, 3])', ['id']],
@@ -101,6 +103,7 @@ describe('parseRowFilter', () => {
     assert.match(rejected('id + 1'), /not a condition/);
     assert.match(rejected("'abc'"), /not a condition/);
     assert.match(rejected('ARRAY[1]'), /not a condition/);
+    assert.match(rejected('~ id'), /not a condition/);
     assert.match(rejected('   '), /empty/);
     assert.match(rejected('id ='), /syntax error at end of input/);
   });
