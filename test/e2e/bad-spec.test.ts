@@ -41,6 +41,19 @@ describe('bad task specs are rejected before anything starts', () => {
     ['an inline password', () => ({ ...good(), source: { url: pg.source.url().replace('postgres@', 'postgres:hunter2@') } }),
       /source\.url: contains a password; remove it from the URL and set source\.passwordEnv/],
     ['a bad URL', () => ({ ...good(), destination: { url: 'localhost:5432/db' } }), /destination\.url: must be a libpq URL/],
+    ['a field of the wrong type', () => ({ ...good(), name: 5 }), /name: must be a string, not a number/],
+    // Passwords the old text check let through into the history (issue 14, item 7): judged on the decoded settings now.
+    ...([
+      ['a password parameter with an encoded name (pass%77ord)', (u: string) => `${u}?pass%77ord=hunter2`, /contains a password \(the "password" parameter\)/],
+      ['a password parameter with an encoded name (%70assword)', (u: string) => `${u}?%70assword=hunter2`, /contains a password \(the "password" parameter\)/],
+      ['an sslpassword parameter', (u: string) => `${u}?sslpassword=hunter2`, /contains a password \(the "sslpassword" parameter\)/],
+      ['a password holding "/"', (u: string) => u.replace('postgres@', 'postgres:hun/ter2@'), /has an "@" after the host or more than one "@": is a password in it/],
+      ['a password holding "?"', (u: string) => u.replace('postgres@', 'postgres:hun?ter2@'), /has an "@" after the host or more than one "@": is a password in it/],
+      ['a password holding "#"', (u: string) => u.replace('postgres@', 'postgres:hun#ter2@'), /contains "#"/],
+      ['a password in a fragment', (u: string) => `${u}#password=hunter2`, /contains "#": a URL fragment is not a connection setting/],
+    ] as [string, (u: string) => string, RegExp][]).map(([what, bad, expected]): [string, () => unknown, RegExp] => [
+      what, () => ({ ...good(), source: { url: bad(pg.source.url()) } }), new RegExp(`source\\.url: ${expected.source}`),
+    ]),
   ];
 
   for (const [what, spec, expected] of cases) {
@@ -62,6 +75,7 @@ describe('bad task specs are rejected before anything starts', () => {
       const err = await temporal.workflow.getHandle(id).result().then(() => null, (e: unknown) => e);
       assert.ok(err instanceof WorkflowFailedError, String(err));
       assert.match(String(err.cause?.message), expected);
+      assert.ok(!String(err.cause?.message).includes('hunter2'), 'the failure never echoes a password');
       const history = await temporal.workflow.getHandle(id).fetchHistory();
       assert.ok(!history.events!.some((e) => e.activityTaskScheduledEventAttributes), 'no activity ran');
     });
