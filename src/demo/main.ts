@@ -54,7 +54,7 @@ async function main(): Promise<void> {
   await seedRows(db, 20_000);
   console.log('source: schema "shop" with 4 tables, 20 000 orders');
 
-  process.env.DEMO_PASSWORD = PASSWORD; // the worker resolves it; the spec only names the variable
+  process.env.PG_DTS_PW_DEMO = PASSWORD; // the worker resolves it; the spec only names the variable
   // Keep the demo's terminal for the task's own story: only warnings from the worker.
   Runtime.install({ logger: new DefaultLogger('WARN') });
   logger.level = 'warn';
@@ -77,8 +77,8 @@ async function main(): Promise<void> {
   const client = new Client({ connection });
   const spec = {
     name: TASK,
-    source: { url: source.url('postgres', SECURE_USER), passwordEnv: 'DEMO_PASSWORD' },
-    destination: { url: destination.url('postgres', SECURE_USER), passwordEnv: 'DEMO_PASSWORD' },
+    source: { url: source.url('postgres', SECURE_USER), passwordEnv: 'PG_DTS_PW_DEMO' },
+    destination: { url: destination.url('postgres', SECURE_USER), passwordEnv: 'PG_DTS_PW_DEMO' },
     objects: [{ schema: 'shop' }],
   };
   await client.workflow.start(WORKFLOW_TYPE, { taskQueue: DEFAULT_TASK_QUEUE, workflowId: TASK, args: [spec] });

@@ -21,7 +21,7 @@ import { waitFor } from '../harness/checksum';
 import { pgDts, startWorker, temporalAddress, temporalCli, temporalClient } from '../harness/temporal';
 
 const ROOT = join(__dirname, '..', '..');
-const ENV = { SRC_PW: TEST_PASSWORD, DST_PW: TEST_PASSWORD };
+const ENV = { PG_DTS_PW_SRC: TEST_PASSWORD, PG_DTS_PW_DST: TEST_PASSWORD };
 const TASK = 'cli-watched';
 
 describe('pg-dts list and status --watch', () => {
@@ -167,7 +167,7 @@ describe('pg-dts list and status --watch', () => {
       }
     };
     walk(events);
-    assert.ok(decoded.some((d) => d.includes('"passwordEnv":"SRC_PW"')), 'the start event holds the spec with the password variable name');
+    assert.ok(decoded.some((d) => d.includes('"passwordEnv":"PG_DTS_PW_SRC"')), 'the start event holds the spec with the password variable name');
     assert.ok(decoded.includes('{"incremental":{"rps":500}}'), 'the throttle signal holds its payload');
     assert.ok(!decoded.some((d) => d.includes(TEST_PASSWORD)) && !show.stdout.includes(TEST_PASSWORD), 'never the password');
     const text = temporalCli(['workflow', 'show', '--workflow-id', TASK]);

@@ -13,7 +13,7 @@ import { startClusterPair, TEST_PASSWORD, type ClusterPair } from '../harness/cl
 import { waitFor, waitForConvergence } from '../harness/checksum';
 import { startWorker, temporalClient } from '../harness/temporal';
 
-const ENV = { SRC_PW: TEST_PASSWORD, DST_PW: TEST_PASSWORD };
+const ENV = { PG_DTS_PW_SRC: TEST_PASSWORD, PG_DTS_PW_DST: TEST_PASSWORD };
 const SCHEMA = `
   CREATE SCHEMA paced; CREATE TABLE paced.events (id bigint PRIMARY KEY, note text);
   CREATE SCHEMA limited; CREATE TABLE limited.blobs (id int PRIMARY KEY, body text);
@@ -27,8 +27,8 @@ describe('incremental controls: throttle, heartbeat and lag, change size limit',
 
   const spec = (name: string, schema: string, extra: Record<string, unknown> = {}) => ({
     name,
-    source: { url: pg.source.url('postgres', SECURE_USER), passwordEnv: 'SRC_PW' },
-    destination: { url: pg.destination.url('postgres', SECURE_USER), passwordEnv: 'DST_PW' },
+    source: { url: pg.source.url('postgres', SECURE_USER), passwordEnv: 'PG_DTS_PW_SRC' },
+    destination: { url: pg.destination.url('postgres', SECURE_USER), passwordEnv: 'PG_DTS_PW_DST' },
     objects: [{ schema }],
     syncTypes: ['schema', 'incremental'],
     ...extra,

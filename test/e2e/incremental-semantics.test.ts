@@ -223,7 +223,7 @@ describe('incremental sync semantics (real task, worker process, PostgreSQL 17)'
     for (let k = 0; k < VARIANTS; k++) await src.query(insertTypeRow(k + 1, k));
     await src.query(insertTypeRow(VARIANTS + 1, null));
 
-    worker = startWorker({ SRC_PW: TEST_PASSWORD, DST_PW: TEST_PASSWORD }, TASK_QUEUE);
+    worker = startWorker({ PG_DTS_PW_SRC: TEST_PASSWORD, PG_DTS_PW_DST: TEST_PASSWORD }, TASK_QUEUE);
     temporal = await temporalClient();
     task = await temporal.workflow.start(WORKFLOW_TYPE, {
       taskQueue: TASK_QUEUE,

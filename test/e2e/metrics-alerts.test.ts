@@ -56,7 +56,8 @@ describe('metrics and alerts of a running task', () => {
     const port = await freePort();
     metricsUrl = `http://127.0.0.1:${port}/metrics`;
     temporal = await temporalClient();
-    startWorker({ SRC_PW: TEST_PASSWORD, DST_PW: TEST_PASSWORD, PG_DTS_METRICS_PORT: String(port) }, 'pg-dts-metrics');
+    // The receiver is on this host: the worker's webhook allow-list must name it (loopback is refused by default).
+    startWorker({ PG_DTS_PW_SRC: TEST_PASSWORD, PG_DTS_PW_DST: TEST_PASSWORD, PG_DTS_METRICS_PORT: String(port), PG_DTS_WEBHOOK_ALLOW: '127.0.0.1' }, 'pg-dts-metrics');
   });
   after(async () => {
     await src?.end();

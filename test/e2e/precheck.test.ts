@@ -65,11 +65,15 @@ describe('precheck against real clusters', () => {
     await cs?.close();
   });
 
-  it('a healthy selection passes every item as superuser, with free space measured through df', async () => {
-    const report = await run({ objects: [{ schema: 'keys', tables: ['good', 'notnull_unique'] }] });
+  it('a healthy selection passes every item as superuser, with free space measured through df when the spec asks', async () => {
+    const report = await run({ objects: [{ schema: 'keys', tables: ['good', 'notnull_unique'] }], precheck: { diskSpaceProbe: true } });
     assert.deepEqual(failed(report), []);
     assert.equal(report.blocked, false);
     assert.match(item(report, 'destination-space').message, /free on the destination \(.+\), the selected data takes/);
+    // Without the opt-in no program runs on the destination's host: the item passes and states the size.
+    const plain = await run({ objects: [{ schema: 'keys', tables: ['good', 'notnull_unique'] }] });
+    assert.equal(item(plain, 'destination-space').passed, true);
+    assert.match(item(plain, 'destination-space').message, /^free space not measured \("precheck\.diskSpaceProbe" is off/);
     assert.match(item(report, 'replica-identity').message, /sets REPLICA IDENTITY FULL at start on keys\.good, keys\.notnull_unique/);
   });
 
@@ -89,7 +93,8 @@ describe('precheck against real clusters', () => {
   });
 
   it('privileges: a plain role on each side fails every privilege item, and passes once granted', async () => {
-    const before = await run({ objects: [{ schema: 'priv' }] }, { src: 'weak_src', dst: 'weak_dst' });
+    const probe = { precheck: { diskSpaceProbe: true } };
+    const before = await run({ objects: [{ schema: 'priv' }], ...probe }, { src: 'weak_src', dst: 'weak_dst' });
     assert.deepEqual(failed(before), [
       'ddl-capture', 'destination-create-privilege', 'destination-origin-privilege', 'destination-replication-role', 'destination-space',
       'source-create-privilege', 'source-replication-privilege', 'source-select-privilege', 'source-table-ownership',
@@ -103,7 +108,7 @@ describe('precheck against real clusters', () => {
     const grants = item(before, 'destination-origin-privilege').fix!.match(/GRANT EXECUTE ON FUNCTION [^;]+;/g)!;
     await cs.dst.query(`GRANT CREATE ON DATABASE postgres TO weak_dst; GRANT SET ON PARAMETER session_replication_role TO weak_dst;
       GRANT pg_execute_server_program TO weak_dst; ${grants.join(' ')}`);
-    const granted = await run({ objects: [{ schema: 'priv' }] }, { src: 'weak_src', dst: 'weak_dst' });
+    const granted = await run({ objects: [{ schema: 'priv' }], ...probe }, { src: 'weak_src', dst: 'weak_dst' });
     // Only DDL capture still wants a superuser (event triggers); it is a warning the user may accept.
     assert.deepEqual(failed(granted), ['ddl-capture']);
     assert.equal((await run({ objects: [{ schema: 'priv' }], precheck: { ignoreWarnings: ['ddl-capture'] } }, { src: 'weak_src', dst: 'weak_dst' })).blocked, false);
@@ -113,11 +118,11 @@ describe('precheck against real clusters', () => {
   it('a wrong password is a failed source-connect that never shows the password; a missing password variable too', async () => {
     const report = (await runPrecheck(specOf({ objects: [{ schema: 'keys' }] }),
       config(cs.pg.source.port, SECURE_USER, 'wrong-Pw-1234'),
-      () => clientConfig('destination', { url: cs.pg.destination.url('postgres', SECURE_USER), passwordEnv: 'PG_DTS_PRECHECK_UNSET' }, 'x'),
+      () => clientConfig('destination', { url: cs.pg.destination.url('postgres', SECURE_USER), passwordEnv: 'PG_DTS_PW_PRECHECK_UNSET' }, 'x'),
       'dts_sync_x')).report;
     assert.equal(report.blocked, true);
     assert.match(item(report, 'source-connect').message, /^cannot connect to the source: password authentication failed for user "pgdts"/);
-    assert.match(item(report, 'destination-connect').message, /PG_DTS_PRECHECK_UNSET is not set/);
+    assert.match(item(report, 'destination-connect').message, /PG_DTS_PW_PRECHECK_UNSET is not set/);
     assert.ok(!JSON.stringify(report).includes('wrong-Pw-1234'));
     const good = (await runPrecheck(specOf({ objects: [{ schema: 'keys', tables: ['good'] }] }),
       config(cs.pg.source.port, SECURE_USER, TEST_PASSWORD), config(cs.pg.destination.port), 'dts_sync_x')).report;
@@ -199,12 +204,12 @@ describe('precheck against real clusters', () => {
       const file = join(dir, `${name}.json`);
       writeFileSync(file, JSON.stringify({
         name,
-        source: { url: cs.pg.source.url('postgres', SECURE_USER), passwordEnv: 'SRC_PW' },
-        destination: { url: cs.pg.destination.url('postgres', SECURE_USER), passwordEnv: 'DST_PW' },
+        source: { url: cs.pg.source.url('postgres', SECURE_USER), passwordEnv: 'PG_DTS_PW_SRC' },
+        destination: { url: cs.pg.destination.url('postgres', SECURE_USER), passwordEnv: 'PG_DTS_PW_DST' },
         objects,
       }));
       return spawnSync('npx', ['tsx', 'src/cli/main.ts', 'precheck', '--spec', file, ...(json ? ['--json'] : [])], {
-        cwd: ROOT, encoding: 'utf8', env: { ...process.env, SRC_PW: TEST_PASSWORD, DST_PW: TEST_PASSWORD },
+        cwd: ROOT, encoding: 'utf8', env: { ...process.env, PG_DTS_PW_SRC: TEST_PASSWORD, PG_DTS_PW_DST: TEST_PASSWORD },
       });
     };
     const blocked = cli('cli-blocked', [{ schema: 'keys', tables: ['keyless'] }]);

@@ -110,7 +110,7 @@ describe('sync task end to end (temporal CLI, worker process, real PostgreSQL)',
     const shown = temporalCli(['workflow', 'show', '--workflow-id', TASK, '--output', 'json']);
     assert.equal(shown.status, 0, shown.stderr);
     const decoded = decodePayloads(shown.stdout);
-    assert.ok(decoded.includes('"passwordEnv":"SRC_PW"'), 'the history does hold the spec (with the variable name)');
+    assert.ok(decoded.includes('"passwordEnv":"PG_DTS_PW_SRC"'), 'the history does hold the spec (with the variable name)');
     assert.ok(!shown.stdout.includes(TEST_PASSWORD) && !decoded.includes(TEST_PASSWORD), 'but never the password itself');
   });
 

@@ -342,8 +342,8 @@ describe('crash safety under a pgbench-style load: worker SIGKILL x8, destinatio
     const spec = join(mkdtempSync(join(tmpdir(), 'pg-dts-crash-')), 'spec.json');
     writeFileSync(spec, JSON.stringify({
       name: TASK,
-      source: { url: pg.source.url('postgres', SECURE_USER), passwordEnv: 'SRC_PW' },
-      destination: { url: pg.destination.url('postgres', SECURE_USER), passwordEnv: 'DST_PW' },
+      source: { url: pg.source.url('postgres', SECURE_USER), passwordEnv: 'PG_DTS_PW_SRC' },
+      destination: { url: pg.destination.url('postgres', SECURE_USER), passwordEnv: 'PG_DTS_PW_DST' },
       syncTypes: ['schema', 'full', 'incremental'],
       objects: [{ schema: 'bank' }],
     }));

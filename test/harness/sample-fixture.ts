@@ -8,7 +8,7 @@ import { startClusterPair, TEST_PASSWORD, type ClusterPair } from './clusters';
 import { startWorker, type WorkerProcess } from './temporal';
 
 /** Environment of workers started for sample tasks: the variables the sample specs name. */
-export const WORKER_ENV = { SRC_PW: TEST_PASSWORD, DST_PW: TEST_PASSWORD };
+export const WORKER_ENV = { PG_DTS_PW_SRC: TEST_PASSWORD, PG_DTS_PW_DST: TEST_PASSWORD };
 
 export interface SampleFixture {
   pg: ClusterPair;
@@ -31,8 +31,8 @@ export async function openSampleFixture(seedOrders: number): Promise<SampleFixtu
     worker: startWorker(WORKER_ENV),
     spec: (name, extra = {}) => ({
       name,
-      source: { url: pg.source.url('postgres', SECURE_USER), passwordEnv: 'SRC_PW' },
-      destination: { url: pg.destination.url('postgres', SECURE_USER), passwordEnv: 'DST_PW' },
+      source: { url: pg.source.url('postgres', SECURE_USER), passwordEnv: 'PG_DTS_PW_SRC' },
+      destination: { url: pg.destination.url('postgres', SECURE_USER), passwordEnv: 'PG_DTS_PW_DST' },
       objects: [{ schema: 'shop' }],
       ...extra,
     }),

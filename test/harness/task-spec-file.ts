@@ -11,8 +11,8 @@ import { pgDts } from './temporal';
 export function clusterSpec(pg: ClusterPair, name: string, extra: Record<string, unknown>): Record<string, unknown> {
   return {
     name,
-    source: { url: pg.source.url('postgres', SECURE_USER), passwordEnv: 'SRC_PW' },
-    destination: { url: pg.destination.url('postgres', SECURE_USER), passwordEnv: 'DST_PW' },
+    source: { url: pg.source.url('postgres', SECURE_USER), passwordEnv: 'PG_DTS_PW_SRC' },
+    destination: { url: pg.destination.url('postgres', SECURE_USER), passwordEnv: 'PG_DTS_PW_DST' },
     ...extra,
   };
 }

@@ -97,7 +97,7 @@ describe('bounded memory while copying a table of large TOAST-ed values', () => 
     temporal = await temporalClient();
     // The worker starts (bundling its workflow code in a child) while the source is being filled.
     // Its own task queue: the worker runs the measured task and nothing else.
-    worker = startWorker({ SRC_PW: TEST_PASSWORD, DST_PW: TEST_PASSWORD }, QUEUE);
+    worker = startWorker({ PG_DTS_PW_SRC: TEST_PASSWORD, PG_DTS_PW_DST: TEST_PASSWORD }, QUEUE);
 
     // STORAGE EXTERNAL: values are moved to TOAST uncompressed (random hex would not compress much anyway).
     await src.query(`CREATE SCHEMA big;
@@ -155,8 +155,8 @@ describe('bounded memory while copying a table of large TOAST-ed values', () => 
     const spec = join(specDir, 'spec.json');
     writeFileSync(spec, JSON.stringify({
       name: TASK,
-      source: { url: pg.source.url('postgres', SECURE_USER), passwordEnv: 'SRC_PW' },
-      destination: { url: pg.destination.url('postgres', SECURE_USER), passwordEnv: 'DST_PW' },
+      source: { url: pg.source.url('postgres', SECURE_USER), passwordEnv: 'PG_DTS_PW_SRC' },
+      destination: { url: pg.destination.url('postgres', SECURE_USER), passwordEnv: 'PG_DTS_PW_DST' },
       syncTypes: ['schema', 'full'],
       objects: [{ schema: 'big' }],
       full: { concurrency: CONCURRENCY, chunkRows: CHUNK_ROWS },

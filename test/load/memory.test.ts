@@ -47,13 +47,13 @@ describe('bounded memory while catching up and applying a huge transaction', () 
       CREATE TABLE mem.big (id bigint PRIMARY KEY, payload text)`);
     temporal = await temporalClient();
     // Its own task queue: the worker runs the measured task and nothing else.
-    worker = startWorker({ SRC_PW: TEST_PASSWORD, DST_PW: TEST_PASSWORD }, QUEUE);
+    worker = startWorker({ PG_DTS_PW_SRC: TEST_PASSWORD, PG_DTS_PW_DST: TEST_PASSWORD }, QUEUE);
     await temporal.workflow.start('syncTask', {
       taskQueue: QUEUE, workflowId: TASK,
       args: [{
         name: TASK, syncTypes: ['schema', 'full', 'incremental'], objects: [{ schema: 'mem' }],
-        source: { url: pg.source.url('postgres', SECURE_USER), passwordEnv: 'SRC_PW' },
-        destination: { url: pg.destination.url('postgres', SECURE_USER), passwordEnv: 'DST_PW' },
+        source: { url: pg.source.url('postgres', SECURE_USER), passwordEnv: 'PG_DTS_PW_SRC' },
+        destination: { url: pg.destination.url('postgres', SECURE_USER), passwordEnv: 'PG_DTS_PW_DST' },
       }],
     });
     await waitFor('incremental', async () => (await status()).phase === 'incremental', 120_000, 200);
