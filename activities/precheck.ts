@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { clientConfig } from '../src/conn/endpoint';
+import { pinSearchPath } from '../src/conn/search-path';
 import { formatReport, runPrecheck, type PrecheckOutcome } from '../src/precheck/run';
 import { applicationName, slotName } from '../src/spec/task-id';
 import type { TaskInput } from './context';
@@ -12,7 +13,7 @@ export async function precheck(input: TaskInput): Promise<PrecheckOutcome> {
   // as a failed source-connect/destination-connect item, like any other way of not getting in.
   const outcome = await runPrecheck(
     spec,
-    () => clientConfig('source', spec.source, app),
+    () => pinSearchPath(clientConfig('source', spec.source, app)),
     () => clientConfig('destination', spec.destination, app),
     slotName(taskId),
   );

@@ -20,7 +20,7 @@ import { logger } from '../log';
 import { formatLsn, parseLsn, type Lsn } from '../util/lsn';
 import { ident, literal } from '../util/sql';
 import { decideDdl, inWholeSchema } from '../ddl/apply';
-import { parseCapturedDdl } from '../ddl/capture';
+import { ddlLogTable, parseCaptureFailure, parseCapturedRow, type CapturedDdl } from '../ddl/capture';
 import { loadDdlParser } from '../ddl/parser';
 import { DdlFailedError, DdlLog } from '../ddl/ddl-log';
 import { ChangeBuffer, keyChanges, type LoggedChange, type RelationTarget, type TableEffect } from './change-buffer';
@@ -79,6 +79,8 @@ export interface ApplierOptions {
     /** Adopt tables created (or renamed) in schemas selected whole; false for a stream that serves only
      * its listed tables (catching up tables being added, while the main stream serves the rest). */
     adopt: boolean;
+    /** The source's tables in a schema, with their OIDs: an adopted table's name may collide (adoptionCollision). */
+    sourceTablesOf?: (schema: string) => Promise<{ name: string; oid: number }[]>;
   };
 }
 
@@ -116,6 +118,13 @@ export class Applier {
   private readonly txnRowTables = new Set<string>();
   private readonly txnCreatedTables = new Set<string>();
   readonly ddlLog: DdlLog;
+  /** The task's DDL capture table on the source: its inserts are the DDL to replay, nothing else is. */
+  private readonly ddlCapture: { schema: string; name: string } | null;
+  /** Source tables whose destination name another table has (refused as DDL): their rows are left out. */
+  private readonly collided = new Set<string>();
+  private readonly adoptionChecked = new Set<string>();
+  /** The tables the stream was started with (not adopted since). */
+  private readonly listed: ReadonlySet<string>;
   private skipping = false;
   /** The current source transaction lies in the catch-up window (ApplierOptions.catchUpUntil). */
   private catchingUp = false;
@@ -153,6 +162,8 @@ export class Applier {
     if (opts.appliedUpTo !== null) this.stats.appliedLsn = formatLsn(opts.appliedUpTo);
     this.durableLsn = opts.appliedUpTo;
     this.ddlLog = new DdlLog(opts.ddl?.taskId ?? '');
+    this.ddlCapture = opts.ddl ? ddlLogTable(opts.ddl.taskId) : null;
+    this.listed = new Set(tables.keys());
   }
 
   /** True when everything received has been committed on the destination and acknowledged. */
@@ -179,6 +190,11 @@ export class Applier {
       case 'relation':
         return this.relation(msg);
       case 'insert':
+        if (this.skipping) return;
+        if (this.ddlCapture && msg.relation.name === this.ddlCapture.name && msg.relation.schema === this.ddlCapture.schema) {
+          return this.ddlMessage(parseCapturedRow(msg.new?.captured as string | undefined));
+        }
+        return this.rowChange(msg, bytes);
       case 'update':
       case 'delete':
         if (this.skipping) return;
@@ -188,7 +204,7 @@ export class Applier {
         return this.truncate(msg);
       case 'message':
         if (this.skipping || !this.opts.ddl) return;
-        return this.ddlMessage(msg);
+        return this.logicalMessage(msg);
       default:
         return; // type and origin records carry nothing to apply here
     }
@@ -217,6 +233,7 @@ export class Applier {
    * the task selects whole. Resolved from the spec, so a restarted stream knows it without being told.
    */
   private selectedTable(ref: TableRef): AppliedTable | undefined {
+    if (this.collided.has(tableKey(ref))) return undefined;
     const listed = this.tables.get(tableKey(ref));
     if (listed || !this.opts.ddl?.adopt || !inWholeSchema(this.opts.ddl.mapping, ref)) return listed;
     const adopted = appliedTables(this.opts.ddl.mapping, [{ source: ref, target: targetTableName(this.opts.ddl.mapping, ref) }]).get(tableKey(ref))!;
@@ -229,17 +246,18 @@ export class Applier {
    * the mapped statement runs in the same destination transaction, so the origin's progress covers both.
    * A statement the task does not replicate is refused visibly (log + status), never dropped silently.
    */
-  private async ddlMessage(msg: Pgoutput.MessageMessage): Promise<void> {
+  private async ddlMessage(captured: CapturedDdl | null): Promise<void> {
     const ddl = this.opts.ddl!;
-    const captured = parseCapturedDdl(ddl.prefix, msg);
     if (!captured) return;
     // The parser (WebAssembly, ~18 MB) is loaded by the first DDL, not by every stream.
     await loadDdlParser();
     const rowsBefore = new Set([...this.txnRowTables].filter((k) => !this.txnCreatedTables.has(k)));
     const decision = decideDdl(captured, ddl.mapping, { isSelected: (ref) => this.selectedTable(ref) !== undefined }, rowsBefore);
     const lsn = formatLsn(this.txnFinalLsn);
-    this.ddlLog.record(decision, lsn);
-    if (decision.kind === 'refuse') return;
+    if (decision.kind === 'refuse') return this.ddlLog.record(decision, lsn);
+    // Names this statement gives tables on the source, checked against the destination when it runs there.
+    const createdOnSource = captured.objects?.some((o) => o.type === 'table') ?? false;
+    const named = decision.effects.flatMap((e) => (e.type === 'create-table' && createdOnSource ? [e.table] : e.type === 'rename-table' ? [e.to] : []));
     for (const e of decision.effects) {
       if (e.type === 'create-table') this.txnCreatedTables.add(tableKey(e.table));
       if (e.type === 'drop-table') this.tables.delete(tableKey(e.table));
@@ -253,6 +271,8 @@ export class Applier {
     await this.submitBuffer();
     await this.backpressure();
     this.enqueueInDestTxn(async () => {
+      if (await this.refusedAsCollision(named, decision.statement, lsn)) return;
+      this.ddlLog.record(decision, lsn);
       await this.db.query(`SELECT pg_catalog.set_config('search_path', $1, true)`, [decision.searchPath.map((s) => ident(s)).join(', ') || 'pg_catalog']);
       for (const sql of decision.statements) {
         try {
@@ -262,6 +282,63 @@ export class Applier {
         }
       }
     });
+  }
+
+  /**
+   * A table the source just created or renamed whose destination name is already taken (e.g. "Zed" and
+   * then "zed" under the default name case): running the statement would fail the stream, and with IF NOT
+   * EXISTS would pour the new table's rows into the other one. Refused as DDL; the table's rows are left
+   * out (and its adoption refused again after a restart, see adoptionCollision) until it is renamed.
+   */
+  private async refusedAsCollision(named: TableRef[], statement: string, lsn: string): Promise<boolean> {
+    for (const source of named) {
+      const target = targetTableName(this.opts.ddl!.mapping, source);
+      const taken = await this.db.query<{ taken: boolean }>('SELECT to_regclass($1) IS NOT NULL AS taken', [`${ident(target.schema)}.${ident(target.name)}`]);
+      if (!taken.rows[0]!.taken) continue;
+      this.collided.add(tableKey(source));
+      this.ddlLog.record({
+        kind: 'refuse', reason: 'name-collision', statement,
+        detail: `${source.schema}.${source.name} maps to ${target.schema}.${target.name} on the destination, which another table already has ` +
+          '(name case or renames): its rows are not replicated. Rename it on the source, or give it a rename with modifyObjects',
+      }, lsn);
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * After a restart the refusal of a colliding CREATE is behind the stream's start: a table adopted from a
+   * whole-selected schema is checked against the source's other tables there. The destination name
+   * belongs to a listed table, else to the oldest (lowest OID) table that maps to it.
+   */
+  private async adoptionCollision(ref: TableRef): Promise<boolean> {
+    const key = tableKey(ref);
+    const lookup = this.opts.ddl?.sourceTablesOf;
+    if (!lookup || this.adoptionChecked.has(key)) return this.collided.has(key);
+    this.adoptionChecked.add(key);
+    const mapping = this.opts.ddl!.mapping;
+    const target = tableKey(targetTableName(mapping, ref));
+    const same = (await lookup(ref.schema)).filter((t) => tableKey(targetTableName(mapping, { schema: ref.schema, name: t.name })) === target);
+    const self = same.find((t) => t.name === ref.name);
+    const owner = same.find((t) => this.listed.has(tableKey({ schema: ref.schema, name: t.name }))) ?? same.sort((a, b) => a.oid - b.oid)[0];
+    if (!self || !owner || owner.name === ref.name) return false;
+    this.collided.add(key);
+    this.ddlLog.record({
+      kind: 'refuse', reason: 'name-collision', statement: `(rows of ${ref.schema}.${ref.name})`,
+      detail: `${ref.schema}.${ref.name} maps to the destination table of ${ref.schema}.${owner.name}: its rows are not replicated. Rename it on the source, or give it a rename with modifyObjects`,
+    }, formatLsn(this.txnFinalLsn));
+    return true;
+  }
+
+  /**
+   * A logical message with the task's DDL prefix is never replayed: any role can send one. The trigger's own
+   * "could not capture" report becomes a visible refusal; anything else is ignored, counted and logged.
+   */
+  private logicalMessage(msg: Pgoutput.MessageMessage): Promise<void> | void {
+    const parsed = parseCaptureFailure(this.opts.ddl!.prefix, msg);
+    if (parsed === null) return;
+    if (parsed === 'forged') return this.ddlLog.ignoreForged(formatLsn(this.txnFinalLsn), Buffer.from(msg.content).length);
+    return this.ddlMessage(parsed);
   }
 
   /** The table joined after this transaction's commit: its copy already holds the change. */
@@ -309,7 +386,8 @@ export class Applier {
 
   private async reloadRelation(msg: Pgoutput.MessageRelation): Promise<void> {
     await this.submitBuffer(); // buffered rows belong to the previous shape of the relation
-    const selected = this.selectedTable({ schema: msg.schema, name: msg.name });
+    let selected = this.selectedTable({ schema: msg.schema, name: msg.name });
+    if (selected && !this.listed.has(tableKey(selected.source)) && (await this.adoptionCollision(selected.source))) selected = undefined;
     if (!selected) {
       this.relations.delete(msg.relationOid);
       return;

@@ -1,6 +1,7 @@
 // `pg-dts precheck --spec FILE [--json]`: the task's precheck, run from this machine (passwords come from
 // this machine's environment or files), starting nothing. Exit code 1 when the precheck blocks.
 import { clientConfig } from '../conn/endpoint';
+import { pinSearchPath } from '../conn/search-path';
 import { runPrecheck } from '../precheck/run';
 import type { TaskSpec } from '../spec/schema';
 import { applicationName, slotName, taskIdFromWorkflowId } from '../spec/task-id';
@@ -11,7 +12,7 @@ export async function precheckCommand(spec: TaskSpec, json: boolean): Promise<nu
   const app = applicationName(taskId);
   const { report } = await runPrecheck(
     spec,
-    () => clientConfig('source', spec.source, app),
+    () => pinSearchPath(clientConfig('source', spec.source, app)),
     () => clientConfig('destination', spec.destination, app),
     slotName(taskId),
   );

@@ -11,7 +11,7 @@ import { translateDdl } from './translate';
 import type { DdlDecision, DdlEffect, SkipReason } from './types';
 
 /** Why a DDL was not replicated: the translator's reasons and the stream's own. */
-export type RefusalReason = SkipReason | 'replica-role' | 'in-function' | 'mixed-with-rows' | 'capture-failed' | 'unparsable';
+export type RefusalReason = SkipReason | 'replica-role' | 'in-function' | 'mixed-with-rows' | 'capture-failed' | 'unparsable' | 'unverified' | 'name-collision';
 
 export type ReplayDecision =
   | { kind: 'apply'; statement: string; statements: string[]; effects: DdlEffect[]; searchPath: string[]; notes: string[] }
@@ -62,6 +62,9 @@ export function decideDdl(captured: CapturedDdl, mapping: Mapping, selection: Se
     ddlEnabled: (ref) => tableOperations(mapping, ref).ddl,
   });
   if (decision.kind === 'skip') return refuse(decision.reason, decision.detail, statement);
+  if (captured.unverified) {
+    return refuse('unverified', `the capture was not written by the event trigger of a finished ${captured.tag} (the recorder was called from inside another statement): not replayed`, statement);
+  }
   return {
     kind: 'apply', statement, statements: decision.statements, effects: decision.effects, searchPath: decision.searchPath,
     notes: decision.dropped.map((d) => `${d.reason}: ${d.detail}`),

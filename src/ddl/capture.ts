@@ -1,7 +1,14 @@
-// DDL capture on the source: two event triggers per task (ddl_command_end, sql_drop) whose function writes
-// each DDL command into the WAL as a *transactional* logical message, so it reaches the stream at its place
-// among the row changes and only if its transaction commits. The message prefix carries the task id:
-// several tasks on one source each read only their own.
+// DDL capture on the source: two event triggers per task (ddl_command_end, sql_drop) whose function records
+// each DDL command as a row of the task's capture table (_pg_dts.ddl_log_<task>), which is in the task's
+// publication. The row reaches the stream at its place among the transaction's row changes (an ordinary
+// heap insert, ordered by its own LSN whatever subtransaction wrote it) and only if the transaction commits.
+//
+// Why a table and not pg_logical_emit_message: that function is executable by PUBLIC, so any role that can
+// log in could write a message with the task's prefix and have it replayed on the destination. Only the
+// table's owner (the task's source user) can write the capture table; the application's roles reach it only
+// through the SECURITY DEFINER recorder, which records the statement the session really ran
+// (current_query()) and only from inside an event trigger. Each task has its own table in its own
+// publication: two tasks on one source never read each other's DDL.
 //
 // The triggers are ENABLE ALWAYS so they also fire in sessions with session_replication_role = replica;
 // the message records the role and the applier refuses those statements visibly instead of never seeing
@@ -12,7 +19,12 @@
 import type { ClientBase } from 'pg';
 import { ident, literal } from '../util/sql';
 
+/** The prefix of the last-resort logical message sent when the recorder itself failed (see the trigger). */
 export const ddlMessagePrefix = (taskId: string): string => `pg-dts:${taskId}:ddl`;
+
+/** The task's capture table on the source: written only by the recorder, published with the task's tables. */
+export const ddlLogTable = (taskId: string): { schema: string; name: string } => ({ schema: '_pg_dts', name: `ddl_log_${taskId}` });
+const ddlLogTableSql = (taskId: string): string => `_pg_dts.${ident(ddlLogTable(taskId).name)}`;
 
 const functionName = (taskId: string): string => `_pg_dts.ddl_capture_${taskId}`;
 const recorderName = (taskId: string): string => `_pg_dts.ddl_record_${taskId}`;
@@ -25,7 +37,7 @@ export interface CaptureSettings {
   adopt: { schema: string; exclude: string[] }[];
 }
 
-/** What the trigger writes (JSON in the message content). */
+/** What the recorder writes (JSON in the capture table's row). */
 export interface CapturedDdl {
   query: string;
   tag: string;
@@ -41,6 +53,11 @@ export interface CapturedDdl {
   dropped?: { type: string; schema: string | null; name: string | null; identity: string }[];
   /** Set when the recorder failed: the statement ran on the source but could not be captured. */
   captureError?: string;
+  /**
+   * The recorder was called with a tag none of the commands collected so far carries: not the event trigger
+   * of a finished statement (e.g. a function calling the recorder in the middle of a statement). Never replayed.
+   */
+  unverified?: boolean;
 }
 
 function adoptionSql(s: CaptureSettings): string {
@@ -60,11 +77,12 @@ function adoptionSql(s: CaptureSettings): string {
 /**
  * Two functions: the trigger function runs as the user who ran the DDL and only passes on what depends on
  * that session (search_path, session_replication_role); the recorder is SECURITY DEFINER with a fixed
- * search_path (a caller's search_path must never choose what a superuser function calls) and reads
- * everything else itself. Called directly, outside an event trigger, the recorder fails.
+ * search_path (a caller's search_path must never choose what a superuser function calls), reads everything
+ * else itself and is the only writer of the capture table. Called directly, outside an event trigger, the
+ * recorder fails; called from inside a statement (a function in a CREATE TABLE AS), the tag it is given is
+ * not among the commands the event trigger state has collected, and the row is marked unverified.
  */
-function functionSql(s: CaptureSettings): string[] {
-  const prefix = literal(ddlMessagePrefix(s.taskId));
+function functionSql(s: CaptureSettings, owner: string): string[] {
   const recorder = `
 CREATE OR REPLACE FUNCTION ${recorderName(s.taskId)}(event text, tag text, path text[], role text, nested boolean) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $pgdts$
@@ -72,6 +90,7 @@ DECLARE
   cmd record;
   objs jsonb := '[]';
   dropped jsonb := '[]';
+  tags text[] := '{}';
   counter text;
   n int;
 BEGIN
@@ -79,9 +98,11 @@ BEGIN
     FOR cmd IN SELECT * FROM pg_event_trigger_dropped_objects() WHERE original LOOP
       dropped := dropped || jsonb_build_object('type', cmd.object_type, 'schema', cmd.schema_name, 'name', cmd.object_name, 'identity', cmd.object_identity);
     END LOOP;
+    tags := ARRAY[tag];
   ELSE
     FOR cmd IN SELECT * FROM pg_event_trigger_ddl_commands() LOOP  -- ddl_command_end
       objs := objs || jsonb_build_object('type', cmd.object_type, 'schema', cmd.schema_name, 'identity', cmd.object_identity, 'inExtension', cmd.in_extension);
+      tags := tags || cmd.command_tag;
       ${adoptionSql(s)}
     END LOOP;
   END IF;
@@ -98,9 +119,9 @@ BEGIN
     RETURN;
   END IF;
   IF NOT nested AND event <> 'sql_drop' THEN PERFORM set_config(counter, n::text, true); END IF;
-  PERFORM pg_logical_emit_message(true, ${prefix}, jsonb_build_object(
+  INSERT INTO ${ddlLogTableSql(s.taskId)} (captured) VALUES (jsonb_build_object(
     'query', current_query(), 'tag', tag, 'ordinal', n, 'searchPath', path, 'role', role, 'nested', nested,
-    'objects', objs, 'dropped', dropped)::text);
+    'objects', objs, 'dropped', dropped, 'unverified', NOT (tag = ANY (tags)))::text);
 END
 $pgdts$`;
   const trigger = `
@@ -108,9 +129,10 @@ CREATE OR REPLACE FUNCTION ${functionName(s.taskId)}() RETURNS event_trigger LAN
 DECLARE
   stack text;
 BEGIN
-  -- The recorder's own ALTERs (adoption) and pg-dts's own setup are not the application's DDL. A DROP is
-  -- reported by its sql_drop firing, which knows what was dropped (its ddl_command_end only counts it).
-  IF pg_catalog.current_setting('pg_dts.capturing', true) = 'on' THEN RETURN; END IF;
+  -- The recorder's own ALTERs (adoption) and pg-dts's own setup are not the application's DDL. Any session
+  -- can set the flag, so it counts only for the task's own role (the recorder runs as that role too).
+  IF pg_catalog.current_setting('pg_dts.capturing', true) = 'on'
+     AND ${literal(owner)} IN (pg_catalog.session_user(), pg_catalog.current_user()) THEN RETURN; END IF;
   -- sql_drop also fires for what an ALTER TABLE drops (a default, a column): its ddl_command_end reports it.
   IF TG_EVENT = 'sql_drop' AND TG_TAG NOT LIKE 'DROP %' THEN RETURN; END IF;
   -- More than this function's own frame on the stack: the DDL ran inside a function, procedure or DO block.
@@ -121,7 +143,8 @@ BEGIN
       TG_TAG, pg_catalog.current_schemas(false),
       pg_catalog.current_setting('session_replication_role'), pg_catalog.strpos(stack, E'\n') > 0);
   EXCEPTION WHEN OTHERS THEN
-    -- Never make the application's DDL fail because of replication: say so here, and in the stream.
+    -- Never make the application's DDL fail because of replication: say so here, and in the stream (a
+    -- message anyone could also send: the stream only ever reports it as a refusal, never replays it).
     RAISE WARNING 'pg-dts task ${s.taskId} could not capture this DDL for replication: %', SQLERRM;
     PERFORM pg_catalog.pg_logical_emit_message(true, ${literal(ddlMessagePrefix(s.taskId))},
       pg_catalog.json_build_object('tag', TG_TAG, 'captureError', SQLERRM, 'query', pg_catalog.current_query())::text);
@@ -140,7 +163,12 @@ export async function installDdlCapture(db: ClientBase, s: CaptureSettings): Pro
     await db.query('CREATE SCHEMA IF NOT EXISTS _pg_dts');
     // Every role's DDL runs the trigger function, which calls the recorder in this schema.
     await db.query('GRANT USAGE ON SCHEMA _pg_dts TO PUBLIC');
-    for (const sql of functionSql(s)) await db.query(sql);
+    // Only its owner writes the capture table (through the recorder); nobody else may even read it.
+    await db.query(`CREATE TABLE IF NOT EXISTS ${ddlLogTableSql(s.taskId)} (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, captured text NOT NULL)`);
+    await db.query(`REVOKE ALL ON ${ddlLogTableSql(s.taskId)} FROM PUBLIC`);
+    await addToPublication(db, s.publication, ddlLogTable(s.taskId));
+    const owner = (await db.query<{ u: string }>('SELECT current_user AS u')).rows[0]!.u;
+    for (const sql of functionSql(s, owner)) await db.query(sql);
     for (const [name, event] of [[onEnd, 'ddl_command_end'], [onDrop, 'sql_drop']] as const) {
       const exists = await db.query('SELECT 1 FROM pg_event_trigger WHERE evtname = $1', [name]);
       if (!exists.rowCount) await db.query(`CREATE EVENT TRIGGER ${ident(name)} ON ${event} EXECUTE FUNCTION ${functionName(s.taskId)}()`);
@@ -158,19 +186,56 @@ export async function removeDdlCapture(db: ClientBase, taskId: string): Promise<
   for (const name of triggerNames(taskId)) await db.query(`DROP EVENT TRIGGER IF EXISTS ${ident(name)}`);
   await db.query(`DROP FUNCTION IF EXISTS ${functionName(taskId)}()`);
   await db.query(`DROP FUNCTION IF EXISTS ${recorderName(taskId)}(text, text, text[], text, boolean)`);
+  await db.query(`DROP TABLE IF EXISTS ${ddlLogTableSql(taskId)}`);
   const left = await db.query(`SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = '_pg_dts'
                                UNION ALL SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = '_pg_dts'`);
   if (!left.rowCount) await db.query('DROP SCHEMA IF EXISTS _pg_dts');
 }
 
-/** Parses a captured message's content; null when it is not one (another task's, or foreign). */
-export function parseCapturedDdl(prefix: string, msg: { prefix: string; content: Uint8Array; transactional: boolean }): CapturedDdl | null {
-  if (msg.prefix !== prefix || !msg.transactional) return null;
+/** The capture row's content (the insert's `captured` column). */
+export function parseCapturedRow(text: string | null | undefined): CapturedDdl | null {
+  if (typeof text !== 'string') return null;
   try {
-    return JSON.parse(Buffer.from(msg.content).toString('utf8')) as CapturedDdl;
+    return JSON.parse(text) as CapturedDdl;
   } catch {
     return null;
   }
+}
+
+/**
+ * A logical message that claims to be this task's DDL. Messages are never replayed (anyone can send one);
+ * the only one the trigger itself sends reports that capturing failed, which the stream turns into a
+ * visible refusal. Returns that report, `forged` for anything else with the task's prefix, or null.
+ */
+export function parseCaptureFailure(prefix: string, msg: { prefix: string; content: Uint8Array; transactional: boolean }): CapturedDdl | 'forged' | null {
+  if (msg.prefix !== prefix) return null;
+  try {
+    const body = JSON.parse(Buffer.from(msg.content).toString('utf8')) as Partial<CapturedDdl>;
+    const keys = Object.keys(body).sort().join(',');
+    if (msg.transactional && keys === 'captureError,query,tag' && typeof body.captureError === 'string') {
+      return { query: String(body.query), tag: String(body.tag), captureError: body.captureError, ordinal: 0, searchPath: [], role: 'origin', objects: [] };
+    }
+  } catch {
+    // not JSON: forged
+  }
+  return 'forged';
+}
+
+/** Whether the task's capture predates the capture table (messages): a stream upgrades it before it starts. */
+export async function captureNeedsUpgrade(db: ClientBase, taskId: string): Promise<boolean> {
+  const { rows } = await db.query<{ triggers: boolean; table: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtname = $1) AS triggers, to_regclass($2) IS NOT NULL AS table`,
+    [triggerNames(taskId)[0], ddlLogTableSql(taskId)],
+  );
+  return rows[0]!.triggers && !rows[0]!.table;
+}
+
+async function addToPublication(db: ClientBase, publication: string, table: { schema: string; name: string }): Promise<void> {
+  const member = await db.query(
+    `SELECT 1 FROM pg_publication_tables WHERE pubname = $1 AND schemaname = $2 AND tablename = $3`,
+    [publication, table.schema, table.name],
+  );
+  if (!member.rowCount) await db.query(`ALTER PUBLICATION ${ident(publication)} ADD TABLE ${ident(table.schema)}.${ident(table.name)}`);
 }
 
 /** Whether this source can capture DDL for the stream: event triggers need a superuser, messages 14+. */
@@ -178,7 +243,7 @@ export async function ddlCaptureSupport(db: ClientBase): Promise<{ ok: true } | 
   const { rows } = await db.query<{ v: number; sup: boolean }>(
     `SELECT current_setting('server_version_num')::int AS v, (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS sup`,
   );
-  if (rows[0]!.v < 140000) return { ok: false, reason: 'the source is older than PostgreSQL 14 (no logical messages in pgoutput)' };
+  if (rows[0]!.v < 140000) return { ok: false, reason: 'the source is older than PostgreSQL 14 (DDL capture is tested from 14 on)' };
   if (!rows[0]!.sup) return { ok: false, reason: 'event triggers need a superuser on the source' };
   return { ok: true };
 }

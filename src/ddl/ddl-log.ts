@@ -18,6 +18,8 @@ export interface DdlStats {
   refusedBy: Record<string, number>;
   /** The latest statements (applied or refused), newest last. */
   recent: DdlEntry[];
+  /** Logical messages with the task's DDL prefix that did not come from its capture: never replayed. */
+  ignoredMessages?: number;
 }
 
 const RECENT = 20;
@@ -43,6 +45,13 @@ export class DdlLog {
     }
     this.stats.recent.push(entry);
     if (this.stats.recent.length > RECENT) this.stats.recent.shift();
+  }
+
+  /** A message claiming to be the task's DDL that its capture did not write (someone sent it by hand). */
+  ignoreForged(lsn: string, bytes: number): void {
+    this.stats.ignoredMessages = (this.stats.ignoredMessages ?? 0) + 1;
+    logger.warn({ task: this.taskId, lsn, bytes, ignored: this.stats.ignoredMessages },
+      'ignored a logical message with this task\'s DDL prefix: DDL is replayed only from the task\'s capture table (someone on the source sent it with pg_logical_emit_message)');
   }
 }
 

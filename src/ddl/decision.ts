@@ -2,6 +2,7 @@
 import type { Node } from 'libpg-query';
 import type { TableRef } from '../catalog/names';
 import { deparseExact } from './deparse';
+import { unsafeExpression } from './expression-safety';
 import type { NameMapper } from './mapping';
 import type { DdlContext, DdlDecision, DdlEffect, DroppedPart, SkipReason } from './types';
 
@@ -17,6 +18,8 @@ export const isProblem = (x: unknown): x is Problem => !!x && typeof x === 'obje
 
 /** The destination statement for a rewritten tree (refused when the deparser cannot print it exactly). */
 export function applyTree(ctx: DdlContext, names: NameMapper, stmt: Node, effects: DdlEffect[], dropped: DroppedPart[] = []): DdlDecision {
+  const unsafe = unsafeExpression(stmt);
+  if (unsafe) return skip('unsafe-expression', unsafe);
   const out = deparseExact(stmt);
   if (!out.ok) return skip('unsupported', out.detail);
   return { kind: 'apply', statements: [out.sql], effects, dropped, searchPath: names.searchPath(ctx.searchPath) };

@@ -14,6 +14,9 @@
 //   unsupported          one subcommand of an ALTER TABLE is not replicated (the whole statement is skipped)
 //   excluded-column      the statement only concerns excluded columns (otherwise just those parts are left out
 //                        and listed in the decision's `dropped`)
+//   unsafe-expression    an expression calls a function that is not a side-effect-free built-in, a non-built-in
+//                        operator or a subquery: it would run on the destination with the task's rights
+//                        (expression-safety.ts; built-in calls are pinned to pg_catalog)
 //   unsupported          pgsql-deparser cannot print the rewritten statement back exactly
 import type { AlterTableStmt, CreateStmt, DropStmt, IndexStmt, Node, RenameStmt } from 'libpg-query';
 import { commandTag } from './command-tag';

@@ -19,7 +19,7 @@ export interface DdlContext {
   ddlEnabled(ref: TableRef): boolean;
 }
 
-export type SkipReason = 'cascade-or-restrict' | 'outside-selection' | 'unsupported' | 'ddl-disabled' | 'excluded-column';
+export type SkipReason = 'cascade-or-restrict' | 'outside-selection' | 'unsupported' | 'ddl-disabled' | 'excluded-column' | 'unsafe-expression';
 
 /** A part of an applied statement left out on the destination (a subcommand, a column, a constraint). */
 export interface DroppedPart {

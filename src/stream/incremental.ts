@@ -5,7 +5,7 @@ import { Client, type ClientConfig } from 'pg';
 import { LogicalReplicationService, PgoutputPlugin, type Pgoutput } from 'pg-logical-replication';
 import { Applier, appliedTables, DEFAULT_APPLIER_LIMITS, type ApplierStats } from '../apply/applier';
 import type { Mapping, SelectedTable } from '../catalog/names';
-import { connectApplier } from '../conn/connect';
+import { connectApplier, withClient } from '../conn/connect';
 import { logger } from '../log';
 import { formatLsn, maxLsn, parseLsn, type Lsn } from '../util/lsn';
 import { heartbeatPrefix, heartbeatTime, startSourceHeartbeat, type SourceSample } from './heartbeat';
@@ -163,8 +163,15 @@ export class IncrementalStream {
         ...DEFAULT_APPLIER_LIMITS,
         appliedUpTo: start,
         catchUpUntil: opts.catchUpUntil ? parseLsn(opts.catchUpUntil) : null,
-        // DDL travels as logical messages, which pgoutput sends from PostgreSQL 14 on.
-        ...(messages ? { ddl: { prefix: ddlMessagePrefix(opts.taskId), mapping: opts.mapping, taskId: opts.taskId, adopt: !opts.listedTablesOnly } } : {}),
+        // DDL travels as rows of the task's capture table (capture.ts), installed from PostgreSQL 14 on.
+        ...(messages ? {
+          ddl: {
+            prefix: ddlMessagePrefix(opts.taskId), mapping: opts.mapping, taskId: opts.taskId, adopt: !opts.listedTablesOnly,
+            sourceTablesOf: (schema: string) => withClient(opts.source, async (c) => (await c.query<{ name: string; oid: number }>(
+              `SELECT c.relname AS name, c.oid::int8 AS oid FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND NOT c.relispartition`, [schema])).rows.map((r) => ({ name: r.name, oid: Number(r.oid) }))),
+          },
+        } : {}),
         origin: opts.origin,
         onCommitted: acknowledge,
         onFailure: (err) => fail(err),

@@ -17,17 +17,25 @@ export interface PublishedTable {
  * delete, one entering it as an insert), with exactly the rows the full sync's `WHERE` copied.
  */
 export async function ensurePublication(db: ClientBase, publication: string, tables: PublishedTable[]): Promise<void> {
-  const list = tables.map((t) => `TABLE ${qualified(t.source)}${t.where ? ` WHERE (${t.where})` : ''}`).join(', ');
   const version = Number((await db.query('SHOW server_version_num')).rows[0].server_version_num);
-  const viaRoot = version >= 130000 ? ' WITH (publish_via_partition_root = true)' : '';
-  // Before 15 the list has no TABLE keyword per item.
-  const items = version >= 150000 ? list : tables.map((t) => qualified(t.source)).join(', ');
   const exists = await db.query('SELECT 1 FROM pg_publication WHERE pubname = $1', [publication]);
   if (exists.rowCount) {
-    await db.query(`ALTER PUBLICATION ${ident(publication)} SET ${version >= 150000 ? '' : 'TABLE '}${items}`);
+    // The task's own helper tables (its DDL capture table) stay in the publication through every SET: a
+    // moment without them would let a DDL pass unrecorded.
+    const own = await db.query<{ schema: string; name: string }>(
+      `SELECT schemaname AS schema, tablename AS name FROM pg_publication_tables WHERE pubname = $1 AND schemaname = '_pg_dts'`, [publication]);
+    const all = [...tables, ...own.rows.map((r) => ({ source: r }))];
+    await db.query(`ALTER PUBLICATION ${ident(publication)} SET ${publicationItems(all, version)}`);
   } else {
-    await db.query(`CREATE PUBLICATION ${ident(publication)} FOR ${version >= 150000 ? '' : 'TABLE '}${items}${viaRoot}`);
+    const viaRoot = version >= 130000 ? ' WITH (publish_via_partition_root = true)' : '';
+    await db.query(`CREATE PUBLICATION ${ident(publication)} FOR ${publicationItems(tables, version)}${viaRoot}`);
   }
+}
+
+/** `TABLE a WHERE (…), TABLE b` (15+); before 15 one TABLE keyword for the whole list, and no row filters. */
+function publicationItems(tables: PublishedTable[], version: number): string {
+  if (version < 150000) return `TABLE ${tables.map((t) => qualified(t.source)).join(', ')}`;
+  return tables.map((t) => `TABLE ${qualified(t.source)}${t.where ? ` WHERE (${t.where})` : ''}`).join(', ');
 }
 
 /** The selected tables with the row filters the spec gives them. */

@@ -91,7 +91,7 @@ describe('translateDdl', () => {
       );
       assert.deepEqual(d.statements, [
         `CREATE TABLE app.widgets (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "Label" text NOT NULL DEFAULT 'none', ` +
-          `qty int CHECK (qty >= 0), item_id int REFERENCES app.items (id) ON DELETE CASCADE, created timestamptz DEFAULT now())`,
+          `qty int CHECK (qty >= 0), item_id int REFERENCES app.items (id) ON DELETE CASCADE, created timestamptz DEFAULT pg_catalog.now())`,
       ]);
       assert.deepEqual(d.effects, [{ type: 'create-table', table: { schema: 'app', name: 'widgets' } }]);
       assert.deepEqual(d.dropped, []);
@@ -183,8 +183,8 @@ describe('translateDdl', () => {
           `CREATE TABLE app.tickets (id int DEFAULT nextval('"Crm".ticket_seq'), state "Crm"."State" DEFAULT 'new'::"Crm"."State", ` +
             `tags app."Tag"[], code text DEFAULT "Crm".make_code(), other_seq int DEFAULT nextval('other.s'::regclass))`,
         ),
-        `CREATE TABLE app.tickets (id int DEFAULT nextval('crm_dst.ticket_seq'), state crm_dst.state DEFAULT CAST('new' AS crm_dst.state), ` +
-          `tags app.tag[], code text DEFAULT crm_dst.make_code(), other_seq int DEFAULT nextval(CAST('other.s' AS regclass)))`,
+        `CREATE TABLE app.tickets (id int DEFAULT pg_catalog.nextval('crm_dst.ticket_seq'), state crm_dst.state DEFAULT CAST('new' AS crm_dst.state), ` +
+          `tags app.tag[], code text DEFAULT crm_dst.make_code(), other_seq int DEFAULT pg_catalog.nextval(CAST('other.s' AS regclass)))`,
       );
     });
 
@@ -195,7 +195,7 @@ describe('translateDdl', () => {
     it('parenthesises a DEFAULT that needs it (AT TIME ZONE, IS NULL, ...)', () => {
       assert.equal(
         dest(`CREATE TABLE app.ev (at timestamp DEFAULT (now() AT TIME ZONE 'utc'), ok bool DEFAULT (1 IS NULL), n int DEFAULT -1)`),
-        `CREATE TABLE app.ev (at timestamp DEFAULT (now() AT TIME ZONE 'utc'), ok bool DEFAULT (1 IS NULL), n int DEFAULT -1)`,
+        `CREATE TABLE app.ev (at timestamp DEFAULT (pg_catalog.now() AT TIME ZONE 'utc'), ok bool DEFAULT (1 IS NULL), n int DEFAULT -1)`,
       );
     });
 
@@ -281,7 +281,7 @@ describe('translateDdl', () => {
     it('maps explicit column renames (columns) in ALTER COLUMN ... TYPE ... USING', () => {
       assert.equal(
         dest('ALTER TABLE IF EXISTS "Crm"."Customers" ALTER COLUMN email SET DATA TYPE varchar(200) USING lower(email)'),
-        'ALTER TABLE IF EXISTS crm_dst.clients ALTER COLUMN contact_email TYPE varchar(200) USING lower(contact_email)',
+        'ALTER TABLE IF EXISTS crm_dst.clients ALTER COLUMN contact_email TYPE varchar(200) USING pg_catalog.lower(contact_email)',
       );
     });
 
@@ -426,7 +426,7 @@ describe('translateDdl', () => {
   describe('CREATE INDEX', () => {
     it('removes CONCURRENTLY, keeps the name and IF NOT EXISTS, maps columns, expressions, INCLUDE and predicate', () => {
       const d = applied(`CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "Cust_Email" ON "Crm"."Customers" USING btree (lower(email), id DESC NULLS LAST) INCLUDE (name) WHERE email IS NOT NULL AND id > 0`);
-      assert.deepEqual(d.statements, ['CREATE UNIQUE INDEX IF NOT EXISTS "Cust_Email" ON crm_dst.clients ((lower(contact_email)), id DESC NULLS LAST) INCLUDE (name) WHERE contact_email IS NOT NULL AND id > 0']);
+      assert.deepEqual(d.statements, ['CREATE UNIQUE INDEX IF NOT EXISTS "Cust_Email" ON crm_dst.clients ((pg_catalog.lower(contact_email)), id DESC NULLS LAST) INCLUDE (name) WHERE contact_email IS NOT NULL AND id > 0']);
       assert.deepEqual(d.effects, [{ type: 'alter-table', table: CUSTOMERS }]);
     });
 
@@ -442,6 +442,28 @@ describe('translateDdl', () => {
       skipped('CREATE INDEX i ON "Crm"."Customers" ((ssn || email))', 'excluded-column', /ssn/);
       skipped('CREATE INDEX i ON other.ext (id)', 'outside-selection', /other.ext/);
       skipped('CREATE INDEX i ON "Crm".frozen (id)', 'ddl-disabled', /Crm.frozen/);
+    });
+  });
+
+  describe('what a replayed statement may execute on the destination', () => {
+    it('refuses functions that read files, end sessions or are user-defined wherever replay evaluates them', () => {
+      skipped("ALTER TABLE items ADD COLUMN pwn text DEFAULT pg_read_file('/etc/hostname') || current_user", 'unsafe-expression', /function pg_read_file\(\) is not one of the side-effect-free built-ins/);
+      skipped('ALTER TABLE items ADD COLUMN z boolean DEFAULT pg_catalog.pg_terminate_backend(42)', 'unsafe-expression', /pg_catalog.pg_terminate_backend\(\)/);
+      skipped('ALTER TABLE items ADD CONSTRAINT c CHECK (app.is_ok(name))', 'unsafe-expression', /function app.is_ok\(\).*PG_DTS_DDL_TRUSTED_FUNCTIONS=schema.is_ok/);
+      skipped('ALTER TABLE items ALTER COLUMN name TYPE int USING (SELECT 1)', 'unsafe-expression', /subquery/);
+      skipped('CREATE INDEX i ON items ((evil(name)))', 'unsafe-expression', /function evil\(\)/);
+      skipped("CREATE TABLE app.t (a int CHECK (app.f(a)), b int)", 'unsafe-expression', /function app.f\(\)/);
+      skipped("CREATE TABLE app.t (a int GENERATED ALWAYS AS (app.f(b)) STORED, b int)", 'unsafe-expression', /function app.f\(\)/);
+      skipped('ALTER TABLE items ADD CONSTRAINT c CHECK (name OPERATOR(app.===) \'x\')', 'unsafe-expression', /operator app.=== is not built in/);
+    });
+
+    it('pins built-in calls to pg_catalog, so a same-named function elsewhere cannot be picked', () => {
+      assert.equal(dest("ALTER TABLE items ADD COLUMN w text DEFAULT lower('X')"), "ALTER TABLE app.items ADD COLUMN w text DEFAULT pg_catalog.lower('X')");
+      assert.equal(dest('ALTER TABLE items ADD COLUMN at timestamptz DEFAULT now()'), 'ALTER TABLE app.items ADD COLUMN at timestamptz DEFAULT pg_catalog.now()');
+    });
+
+    it("keeps a CREATE TABLE column DEFAULT calling the application's own function (never evaluated by replay)", () => {
+      assert.match(dest('CREATE TABLE app.t (a text DEFAULT app.make_code(), b timestamptz DEFAULT now())'), /DEFAULT app.make_code\(\), b timestamptz DEFAULT pg_catalog.now\(\)/);
     });
   });
 
