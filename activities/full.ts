@@ -4,7 +4,9 @@ import { tableKey, type SelectedTable } from '../src/catalog/names';
 import { RowFilterError } from '../src/catalog/row-filter';
 import { connect, withClient } from '../src/conn/connect';
 import { logger } from '../src/log';
-import { copyChunks, initialProgress, openSnapshotSession, type TableProgress } from '../src/snapshot/full-sync';
+import {
+  connectSourceForTransaction, copyChunks, initialProgress, openSnapshotSession, type TableProgress,
+} from '../src/snapshot/full-sync';
 import { checkRowFilters, planTables, readColumns, type TablePlan } from '../src/snapshot/plan';
 import { overallReport, tableReport } from '../src/snapshot/progress-report';
 import {
@@ -68,10 +70,15 @@ interface Snapshot {
 
 /** A plain exported snapshot (no slot) and an LSN at or after every commit it sees. */
 async function exportSnapshot(ctx: TaskContext): Promise<Snapshot & { lsn: string }> {
-  const db = await connect(ctx.source);
-  await db.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-  const { rows } = await db.query(`SELECT pg_export_snapshot() AS s, pg_current_wal_insert_lsn()::text AS lsn`);
-  return { name: rows[0].s, holder: db, consistentPoint: null, lsn: rows[0].lsn };
+  const db = await connectSourceForTransaction(ctx.source);
+  try {
+    await db.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const { rows } = await db.query(`SELECT pg_export_snapshot() AS s, pg_current_wal_insert_lsn()::text AS lsn`);
+    return { name: rows[0].s, holder: db, consistentPoint: null, lsn: rows[0].lsn };
+  } catch (err) {
+    await db.end().catch(() => undefined);
+    throw err;
+  }
 }
 
 async function planInSnapshot(ctx: TaskContext, input: FullSyncInput, snapshotName: string, destination: Client): Promise<TablePlan[]> {
@@ -230,6 +237,9 @@ async function copyWithin(input: FullSyncInput, window: RetryWindow): Promise<Fu
       limiter,
       onProgress: publish,
       signal: activity.cancellationSignal,
+      // The copy sessions hold the snapshot now: its exporter (idle in a transaction, or the slot's
+      // replication session) need not stay open for the whole copy.
+      onSnapshotImported: () => void snapshot?.holder.end().catch(() => undefined),
     });
     if (activity.cancellationSignal.aborted) await activity.cancelled; // stopped early: not a finished copy
     publish(progress, true);

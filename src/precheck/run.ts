@@ -74,7 +74,7 @@ export async function runPrecheck(
   });
   const targets = selection.tables.map((t) => t.target);
   const dst = await onSide<DestinationFacts>('destination', destination, (db) =>
-    gatherDestinationFacts(db, targets, src.ok && spec.syncTypes.includes('full')),
+    gatherDestinationFacts(db, targets, src.ok && spec.syncTypes.includes('full') && spec.precheck.diskSpaceProbe),
   );
   if (!src.ok || !dst.ok) return { report: judge([src.result, dst.result], []), tables: selection.tables };
   const results = [

@@ -4,7 +4,7 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Client, ClientBase } from 'pg';
-import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import { from as copyFrom, to as copyTo, type CopyStreamQuery } from 'pg-copy-streams';
 import type { RateLimiter } from '../util/rate-limiter';
 import { identList, ident, literal, qualified } from '../util/sql';
 import { CopyRowCounter } from './copy-row-counter';
@@ -89,9 +89,35 @@ class ThrottledMeter extends Transform {
   }
 }
 
+/**
+ * Starts `COPY ... FROM STDIN` on the destination and resolves once the server has accepted it (its
+ * CopyInResponse): a missing table or column, or a missing privilege, fails here — before anything is
+ * read from the source.
+ */
+async function startCopyIn(destination: ClientBase, sql: string): Promise<CopyStreamQuery> {
+  const writer = destination.query(copyFrom(sql));
+  const internal = writer as CopyStreamQuery & { handleCopyInResponse(connection: unknown): void };
+  await new Promise<void>((resolve, reject) => {
+    const accepted = internal.handleCopyInResponse.bind(internal);
+    internal.handleCopyInResponse = (connection: unknown): void => {
+      internal.handleCopyInResponse = accepted;
+      writer.off('error', reject);
+      accepted(connection);
+      resolve();
+    };
+    writer.once('error', reject);
+  });
+  return writer;
+}
+
+/**
+ * Copies one chunk. Everything on the destination that can fail before data flows (the staging table,
+ * the conflict clause, the COPY itself) is set up first; only then is the source read. After a failure
+ * the source session may still be inside its COPY (a stream that is not consumed holds the table's lock
+ * and its transaction forever): the caller must end that session, not reuse it (full-sync.ts does).
+ */
 export async function copyChunk(source: Client, destination: Client, plan: TablePlan, range: ChunkRange, opts: ChunkCopyOptions): Promise<ChunkResult> {
   const statements = chunkStatements(plan, range);
-  const reader = source.query(copyTo(statements.read));
   let bytes = 0;
   const meter = new ThrottledMeter(plan.binary, {
     ...opts,
@@ -101,8 +127,8 @@ export async function copyChunk(source: Client, destination: Client, plan: Table
     },
   });
   if (!opts.keepExisting) {
-    const writer = destination.query(copyFrom(statements.write));
-    await pipeline(reader, meter, writer);
+    const writer = await startCopyIn(destination, statements.write);
+    await pipeline(source.query(copyTo(statements.read)), meter, writer);
     return { rows: writer.rowCount ?? 0, bytes };
   }
   // Stage into a temporary table, then insert what does not collide with rows already there. Everything
@@ -111,10 +137,11 @@ export async function copyChunk(source: Client, destination: Client, plan: Table
   const columns = identList(targetColumnsOf(plan));
   const format = plan.binary ? ' (FORMAT binary)' : '';
   await destination.query(`CREATE TEMP TABLE pg_dts_stage ON COMMIT DROP AS SELECT ${columns} FROM ${target} WITH NO DATA`);
-  const writer = destination.query(copyFrom(`COPY pg_dts_stage (${columns}) FROM STDIN${format}`));
-  await pipeline(reader, meter, writer);
+  const keep = await keepExistingClause(destination, target);
+  const writer = await startCopyIn(destination, `COPY pg_dts_stage (${columns}) FROM STDIN${format}`);
+  await pipeline(source.query(copyTo(statements.read)), meter, writer);
   const inserted = await destination.query(
-    `INSERT INTO ${target} (${columns}) OVERRIDING SYSTEM VALUE SELECT ${columns} FROM pg_dts_stage s ${await keepExistingClause(destination, target)}`,
+    `INSERT INTO ${target} (${columns}) OVERRIDING SYSTEM VALUE SELECT ${columns} FROM pg_dts_stage s ${keep}`,
   );
   return { rows: inserted.rowCount ?? 0, bytes };
 }

@@ -135,6 +135,9 @@ export function parseThrottle(input: unknown): { ok: true; throttle: Throttle } 
   return { ok: false, problems };
 }
 
+/** Request headers a webhook spec may not set: pg-dts sets them, or they change how the request is framed. */
+const RESERVED_HEADERS = ['host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te', 'trailer', 'expect'];
+
 /** Where alerts go and when they fire (evaluated on the worker: src/alerts/, docs/metrics-alerts.md). */
 const alertsSchema = z
   .strictObject({
@@ -148,8 +151,12 @@ const alertsSchema = z
           .record(z.string(), z.string())
           // checked here, not in the key schema: zod words a bad record key only as "Invalid key in record"
           .superRefine((headers, ctx) => {
-            for (const name of Object.keys(headers)) {
+            for (const [name, value] of Object.entries(headers)) {
               if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: 'must be an HTTP header name (letters, digits, "-")' });
+              else if (RESERVED_HEADERS.includes(name.toLowerCase())) ctx.addIssue({ code: 'custom', path: [name], message: 'frames the request or its connection (pg-dts sets what it needs): remove it' });
+              // A line break would end the header and start another one (or the body): header injection.
+              // eslint-disable-next-line no-control-regex
+              if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(value)) ctx.addIssue({ code: 'custom', path: [name], message: 'must not contain line breaks or other control characters' });
             }
           })
           .optional()
@@ -224,8 +231,14 @@ export const taskSpecSchema = z
     precheck: z
       .strictObject({
         ignoreWarnings: z.array(z.string()).default([]).describe('precheck warning ids to accept'),
+        diskSpaceProbe: z
+          .boolean()
+          .default(false)
+          .describe(
+            'measure the destination\'s free disk space by running `df` on the database host (COPY ... FROM PROGRAM, needs superuser or pg_execute_server_program); default false: destination-space only reports the data size',
+          ),
       })
-      .default({ ignoreWarnings: [] }),
+      .default({ ignoreWarnings: [], diskSpaceProbe: false }),
     throttle: throttleSchema.optional(),
     alerts: alertsSchema.optional(),
     continueAsNewEvents: z

@@ -1,15 +1,18 @@
 // Alerts against a real local HTTP receiver: the failure alert through the sendAlert activity function,
-// the lag/WAL evaluator, and a webhook that is down or slow never throwing into the caller.
+// the lag/WAL evaluator, and a webhook that is down or slow never throwing into the caller. The worker's
+// allow-list (PG_DTS_WEBHOOK_ALLOW) refuses loopback, link-local and metadata targets unless listed: this
+// file lists 127.0.0.1 as a worker running next to its receiver would, and checks what is refused.
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, mock } from 'node:test';
 import { sendAlert } from '../../activities/alerts';
 import { incrementalAlerts } from '../../src/alerts/incremental';
 import { postAlert } from '../../src/alerts/webhook';
+import { logger } from '../../src/log';
 import { parseTaskSpec } from '../../src/spec/validate';
 import { freePort } from '../../src/util/ports';
 
-interface Received { headers: IncomingMessage['headers']; body: Record<string, unknown> }
+interface Received { url?: string; method?: string; headers: IncomingMessage['headers']; body: Record<string, unknown> }
 
 describe('alert webhook', () => {
   let server: Server;
@@ -21,22 +24,29 @@ describe('alert webhook', () => {
     check();
   });
 
+  const allowBefore = process.env.PG_DTS_WEBHOOK_ALLOW;
   before(async () => {
+    process.env.PG_DTS_WEBHOOK_ALLOW = '127.0.0.1'; // the worker setting: this receiver is allowed
     server = createServer((req, res) => {
       let data = '';
       req.on('data', (d) => (data += d));
       req.on('end', () => {
-        received.push({ headers: req.headers, body: JSON.parse(data) });
+        received.push({ url: req.url, method: req.method, headers: req.headers, body: data ? JSON.parse(data) : {} });
         const w = waiters;
         waiters = [];
         w.forEach((f) => f());
-        res.writeHead(req.url === '/fail' ? 500 : 204).end();
+        if (req.url === '/redirect') res.writeHead(307, { location: `http://127.0.0.1:${(server.address() as { port: number }).port}/elsewhere` }).end();
+        else res.writeHead(req.url === '/fail' ? 500 : 204).end();
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     url = `http://127.0.0.1:${(server.address() as { port: number }).port}/hook`;
   });
-  after(() => server.close());
+  after(() => {
+    server.close();
+    if (allowBefore === undefined) delete process.env.PG_DTS_WEBHOOK_ALLOW;
+    else process.env.PG_DTS_WEBHOOK_ALLOW = allowBefore;
+  });
 
   const spec = (alerts: Record<string, unknown>) => parseTaskSpec({
     name: 'orders',
@@ -102,5 +112,83 @@ describe('alert webhook', () => {
       hung.closeAllConnections();
       hung.close();
     }
+  });
+
+  const event = { task: 't', name: 't', kind: 'failure' as const, state: 'firing' as const, value: null, threshold: null, at: new Date().toISOString(), message: 'm' };
+  const port = (): number => (server.address() as { port: number }).port;
+  /** Runs `fn` with logger.warn recorded; returns the warnings (message and fields). */
+  const warnings = async (fn: () => Promise<unknown>): Promise<Array<{ msg: string; fields: Record<string, unknown> }>> => {
+    const seen: Array<{ msg: string; fields: Record<string, unknown> }> = [];
+    const spy = mock.method(logger, 'warn', (fields: Record<string, unknown>, msg: string) => void seen.push({ fields, msg }));
+    try {
+      await fn();
+    } finally {
+      spy.mock.restore();
+    }
+    return seen;
+  };
+
+  it('refuses what the worker does not allow: no POST, a log line with the reason', async () => {
+    received.length = 0;
+    // The worker's default allows public addresses only: this loopback receiver, by address or by name.
+    const byDefault = await warnings(async () => {
+      assert.equal(await postAlert({ url }, event, { allow: '' }), false);
+      assert.equal(await postAlert({ url: `http://localhost:${port()}/hook` }, event, { allow: '' }), false);
+    });
+    assert.equal(received.length, 0, 'nothing reached the receiver');
+    assert.equal(byDefault.length, 2);
+    for (const w of byDefault) {
+      assert.match(w.msg, /^alert webhook refused: its address is not allowed on this worker \(PG_DTS_WEBHOOK_ALLOW\)$/);
+      assert.match(String(w.fields.reason), /(127\.0\.0\.1|::1) is not allowed by PG_DTS_WEBHOOK_ALLOW=public/);
+    }
+    // The metadata service, literally or mapped into IPv6, even with a worker that allows 127.0.0.1: refused
+    // at once (an attempt to connect would take the whole 5 s timeout where nothing answers).
+    const t0 = Date.now();
+    const metadata = await warnings(async () => {
+      assert.equal(await postAlert({ url: 'http://169.254.169.254/latest/meta-data/' }, event), false);
+      assert.equal(await postAlert({ url: 'http://[::ffff:169.254.169.254]/' }, event), false);
+      assert.equal(await postAlert({ url: 'http://[fe80::1]:8080/' }, event), false);
+    });
+    assert.ok(Date.now() - t0 < 1_000, 'refused without trying to connect');
+    assert.deepEqual(metadata.map((w) => String(w.fields.reason).split(' ')[0]), ['169.254.169.254', '::ffff:a9fe:a9fe', 'fe80::1']);
+    assert.match(String(metadata[0]!.fields.reason), /cloud metadata address/);
+    assert.equal(metadata[0]!.fields.url, 'http://169.254.169.254/latest/meta-data/');
+  });
+
+  it('checks the address a name resolves to at send time, and sends to exactly that address', async () => {
+    received.length = 0;
+    // A name resolving to the metadata service, or to an allowed address and the metadata service.
+    const answers: Record<string, string[]> = { 'metadata.test': ['169.254.169.254'], 'mixed.test': ['127.0.0.1', '169.254.169.254'] };
+    const resolve = async (host: string) => (answers[host] ?? []).map((address) => ({ address, family: 4 }));
+    const refused = await warnings(async () => {
+      assert.equal(await postAlert({ url: `http://metadata.test:${port()}/hook` }, event, { resolve }), false);
+      assert.equal(await postAlert({ url: `http://mixed.test:${port()}/hook` }, event, { resolve }), false);
+    });
+    assert.equal(received.length, 0);
+    assert.deepEqual(refused.map((w) => String(w.fields.reason).split(' ')[0]), ['169.254.169.254', '169.254.169.254']);
+    // DNS rebinding: the first answer is checked, and the connection goes to it — a second answer
+    // (the metadata service) is never asked for.
+    let lookups = 0;
+    const rebinding = async () => [{ address: lookups++ === 0 ? '127.0.0.1' : '169.254.169.254', family: 4 }];
+    assert.equal(await postAlert({ url: `http://rebind.test:${port()}/hook` }, event, { resolve: rebinding }), true);
+    assert.equal(lookups, 1);
+    assert.equal(received.length, 1);
+    assert.equal(received[0]!.headers.host, `rebind.test:${port()}`);
+  });
+
+  it('does not follow redirects', async () => {
+    received.length = 0;
+    const seen = await warnings(async () => assert.equal(await postAlert({ url: `http://127.0.0.1:${port()}/redirect` }, event), false));
+    assert.deepEqual(received.map((r) => `${r.method} ${r.url}`), ['POST /redirect'], 'the redirect target got nothing');
+    assert.equal(seen[0]!.fields.status, 307);
+    assert.equal(seen[0]!.fields.note, 'redirects are not followed');
+  });
+
+  it('refuses header values with line breaks at send time too (a spec from before validation)', async () => {
+    received.length = 0;
+    const seen = await warnings(async () =>
+      assert.equal(await postAlert({ url, headers: { 'x-token': 'a\r\nx-injected: 1' } }, event), false));
+    assert.equal(received.length, 0);
+    assert.match(String(seen[0]!.fields.reason), /header x-token holds a line break/);
   });
 });

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { targetTableName } from '../../src/catalog/names';
 import { bytesText } from '../../src/precheck/items/destination';
+import { SPACE_NOT_PROBED } from '../../src/precheck/facts/disk-space';
 import { truncateIdentifier } from '../../src/precheck/items/mapping';
 import { input, ref, result, spec, table } from './precheck-fixture';
 
@@ -107,5 +108,13 @@ describe('precheck items: destination', () => {
     assert.match(blind.message, /not measurable: no COPY FROM PROGRAM/);
     assert.equal(bytesText(512), '512 bytes');
     assert.equal(bytesText(1.5 * 2 ** 30), '1.5 GiB');
+  });
+
+  it('destination-space: without precheck.diskSpaceProbe nothing is measured; the item passes and states the size to plan for', () => {
+    const off = result(input({ destination: { space: { measured: false, reason: SPACE_NOT_PROBED } } }), 'destination-space');
+    assert.deepEqual([off.passed, off.level], [true, 'warn']);
+    assert.match(off.message, /^free space not measured \("precheck\.diskSpaceProbe" is off: the probe runs df on the destination's host\); the selected data takes 2\.0 MiB on the source: the destination needs more than 2\.4 MiB free$/);
+    assert.equal(spec({}).precheck.diskSpaceProbe, false, 'opt-in');
+    assert.equal(spec({ precheck: { diskSpaceProbe: true } }).precheck.diskSpaceProbe, true);
   });
 });

@@ -2,7 +2,7 @@
 // names are taken, and free disk space. Reads only (the space probe rolls its temporary table back).
 import type { ClientBase } from 'pg';
 import type { TableRef } from '../../catalog/names';
-import { measureFreeSpace } from './disk-space';
+import { measureFreeSpace, SPACE_NOT_PROBED } from './disk-space';
 import { PG_DTS_SCHEMA, type DestinationFacts, type SpaceFacts } from './types';
 
 /** The replication-origin functions pg-dts calls (src/stream, src/apply); EXECUTE is grantable from 14 on. */
@@ -16,6 +16,7 @@ export const ORIGIN_FUNCTIONS = [
   'pg_replication_origin_advance(text, pg_lsn)',
 ];
 
+/** `measureSpace`: run the disk-space probe (a full sync is wanted and the spec set precheck.diskSpaceProbe). */
 export async function gatherDestinationFacts(db: ClientBase, targets: TableRef[], measureSpace: boolean): Promise<DestinationFacts> {
   const s = (
     await db.query(
@@ -49,7 +50,7 @@ export async function gatherDestinationFacts(db: ClientBase, targets: TableRef[]
         AND (n.nspname, c.relname) IN (SELECT * FROM unnest($1::text[], $2::text[])) ORDER BY 1, 2`,
     [targets.map((t) => t.schema), targets.map((t) => t.name)],
   );
-  const space: SpaceFacts = measureSpace ? await measureFreeSpace(db) : { measured: false, reason: 'not needed' };
+  const space: SpaceFacts = measureSpace ? await measureFreeSpace(db) : { measured: false, reason: SPACE_NOT_PROBED };
   return {
     versionNum,
     encoding: s.encoding,

@@ -1,7 +1,8 @@
 // Free space on the destination's disk, measured from inside PostgreSQL: the only window a client has
 // onto the server's file system is `COPY ... FROM PROGRAM`, which needs superuser or
 // pg_execute_server_program. The output of `df -Pk` lands in a temporary table inside a transaction
-// that is rolled back, so not even the session keeps anything.
+// that is rolled back, so not even the session keeps anything. It runs a program on the database host,
+// so only when the spec asks for it (`precheck.diskSpaceProbe: true`); otherwise it is not attempted.
 import type { ClientBase } from 'pg';
 import { literal } from '../../util/sql';
 import type { SpaceFacts } from './types';
@@ -18,6 +19,12 @@ export function parseDfOutput(lines: string[]): { freeBytes: number; mount: stri
   }
   return null;
 }
+
+/**
+ * The space facts' reason when the probe did not run because the spec did not ask for it
+ * (`precheck.diskSpaceProbe`: running a program on the database host is opt-in).
+ */
+export const SPACE_NOT_PROBED = 'not probed ("precheck.diskSpaceProbe" is off)';
 
 /** A single-quoted POSIX shell word. */
 const shellWord = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;

@@ -1,6 +1,7 @@
 // The destination's side of the selection: names already taken, tables that must exist, room for the data.
 import { tableKey } from '../../catalog/names';
 import { pass, problem, tableList, wants, type CheckItem } from './check';
+import { SPACE_NOT_PROBED } from '../facts/disk-space';
 
 /** Every same-name table is named: the user has to decide about each one. */
 export const conflictingTables: CheckItem = ({ spec, destination }) => {
@@ -41,12 +42,18 @@ const HEADROOM = 1.2;
 
 /**
  * Free disk space on the destination against the selected data's size on the source (tables, indexes
- * and TOAST). Fails when it cannot fit, warns under 20 % headroom, and warns when it cannot be measured.
+ * and TOAST). Measuring runs `df` on the database host (COPY ... FROM PROGRAM), so only when the spec asks
+ * (`precheck.diskSpaceProbe`); otherwise the item passes and states the size to plan for. Probed: fails
+ * when the data cannot fit, warns under 20 % headroom, and warns when it cannot be measured.
  */
 export const destinationSpace: CheckItem = (input) => {
   if (!wants(input, 'full')) return null;
   const size = input.source.tables.reduce((sum, t) => sum + t.bytes, 0);
   const { space } = input.destination;
+  if (!space.measured && space.reason === SPACE_NOT_PROBED) {
+    return pass('destination-space', 'warn',
+      `free space not measured ("precheck.diskSpaceProbe" is off: the probe runs df on the destination's host); the selected data takes ${bytesText(size)} on the source: the destination needs more than ${bytesText(size * HEADROOM)} free`);
+  }
   if (!space.measured) {
     return problem('destination-space', 'warn', `destination free space is not measurable: ${space.reason}; the selected data takes ${bytesText(size)} on the source`,
       `make sure the destination has more than ${bytesText(size * HEADROOM)} free, then list "destination-space" in precheck.ignoreWarnings (or connect as a user with pg_execute_server_program)`);
