@@ -3,8 +3,12 @@
 // slot retains. The message travels through the stream like any change, so when it arrives its timestamp
 // tells how far behind the stream truly is, even while the selected tables are idle; and its transaction
 // gives the stream a commit to confirm, so the slot keeps advancing.
+// Any role can send a logical message with this prefix (pg_logical_emit_message is PUBLIC), so a forged
+// heartbeat could make a stream that has fallen behind look current. Each stream signs its heartbeats with a
+// key it draws at start and never writes anywhere; a message without the right signature is not one.
 // The message is transactional on purpose: a non-transactional one is not flushed before PostgreSQL 17
 // (no commit record follows it), and the walsender only sends flushed WAL, so it would arrive late.
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Client, type ClientConfig } from 'pg';
 import { logger } from '../log';
 
@@ -19,8 +23,14 @@ export interface HeartbeatOptions {
   slot: string;
   prefix: string;
   intervalMs: number;
+  /** The stream's heartbeat key (newHeartbeatKey): signs each message. */
+  key: Buffer;
   onSample: (s: SourceSample) => void;
 }
+
+export const newHeartbeatKey = (): Buffer => randomBytes(32);
+
+const sign = (key: Buffer, ts: number): string => createHmac('sha256', key).update(String(ts)).digest('base64');
 
 export const heartbeatPrefix = (taskId: string): string => `pg-dts:${taskId}:heartbeat`;
 
@@ -43,7 +53,7 @@ export function startSourceHeartbeat(opts: HeartbeatOptions): () => Promise<void
         `SELECT pg_current_wal_lsn()::text AS lsn,
                 (SELECT (pg_current_wal_lsn() - restart_lsn)::bigint FROM pg_replication_slots WHERE slot_name = $1)::text AS retained,
                 pg_logical_emit_message(true, $2::text, $3::text)`,
-        [opts.slot, opts.prefix, JSON.stringify({ ts: Date.now() })],
+        [opts.slot, opts.prefix, signedBody(opts.key, Date.now())],
       );
       const row = r.rows[0]!;
       opts.onSample({ at: Date.now(), sourceLsn: row.lsn, retainedWalBytes: row.retained === null ? null : Number(row.retained) });
@@ -64,12 +74,19 @@ export function startSourceHeartbeat(opts: HeartbeatOptions): () => Promise<void
   };
 }
 
-/** The emit time carried by one of our heartbeat messages, or null for any other message. */
-export function heartbeatTime(prefix: string, msg: { prefix: string; content: Uint8Array }): number | null {
+export function signedBody(key: Buffer, ts: number): string {
+  return JSON.stringify({ ts, sig: sign(key, ts) });
+}
+
+/** The emit time carried by one of this stream's heartbeat messages, or null for any other message. */
+export function heartbeatTime(prefix: string, key: Buffer, msg: { prefix: string; content: Uint8Array }): number | null {
   if (msg.prefix !== prefix) return null;
   try {
-    const ts = (JSON.parse(Buffer.from(msg.content).toString('utf8')) as { ts?: unknown }).ts;
-    return typeof ts === 'number' ? ts : null;
+    const { ts, sig } = JSON.parse(Buffer.from(msg.content).toString('utf8')) as { ts?: unknown; sig?: unknown };
+    if (typeof ts !== 'number' || typeof sig !== 'string') return null;
+    const expected = Buffer.from(sign(key, ts));
+    const given = Buffer.from(sig);
+    return expected.length === given.length && timingSafeEqual(expected, given) ? ts : null;
   } catch {
     return null;
   }

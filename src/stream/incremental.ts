@@ -8,7 +8,7 @@ import type { Mapping, SelectedTable } from '../catalog/names';
 import { connectApplier, withClient } from '../conn/connect';
 import { logger } from '../log';
 import { formatLsn, maxLsn, parseLsn, type Lsn } from '../util/lsn';
-import { heartbeatPrefix, heartbeatTime, startSourceHeartbeat, type SourceSample } from './heartbeat';
+import { heartbeatPrefix, heartbeatTime, newHeartbeatKey, startSourceHeartbeat, type SourceSample } from './heartbeat';
 import { FastPgoutputDecoder } from './pgoutput-fast';
 import { ensureOrigin, originProgress } from './replication-objects';
 import { ddlMessagePrefix } from '../ddl/capture';
@@ -144,6 +144,7 @@ export class IncrementalStream {
       flowControl: { enabled: false },
     });
     const prefix = heartbeatPrefix(opts.taskId);
+    const heartbeatKey = newHeartbeatKey();
     const maxChangeBytes = opts.maxChangeBytes ?? MAX_CHANGE_BYTES;
     let stopHeartbeat: (() => Promise<void>) | undefined;
     try {
@@ -201,7 +202,7 @@ export class IncrementalStream {
           const throttled = opts.beforeChange?.(bytes);
           if (throttled) return throttled.then(() => applier.handle(msg, bytes));
         } else if (msg.tag === 'message') {
-          const ts = heartbeatTime(prefix, msg);
+          const ts = heartbeatTime(prefix, heartbeatKey, msg);
           if (ts !== null) this.lastHeartbeatMs = ts;
         }
         return applier.handle(msg, bytes);
@@ -230,7 +231,7 @@ export class IncrementalStream {
         });
       }
       stopHeartbeat = startSourceHeartbeat({
-        source: opts.source, slot: opts.slot, prefix, intervalMs: opts.heartbeatMs ?? 1000,
+        source: opts.source, slot: opts.slot, prefix, key: heartbeatKey, intervalMs: opts.heartbeatMs ?? 1000,
         onSample: (s) => void (this.sample = s),
       });
       const aborted = new Promise<void>((resolve) => {
