@@ -15,11 +15,36 @@ const endpoint = z.strictObject({
     .string()
     .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'must be an environment variable name' })
     .optional()
-    .describe('name of an environment variable, on the worker, holding the password'),
-  passwordFile: z.string().min(1).optional().describe('path, on the worker, of a file holding the password'),
+    .describe(
+      'name of an environment variable, on the worker, holding the password; it must start with the worker\'s PG_DTS_SECRET_ENV_PREFIX (default PG_DTS_PW_)',
+    ),
+  passwordFile: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'path, on the worker, of a file holding the password: inside the worker\'s PG_DTS_SECRET_DIR (default /run/secrets/pg-dts), absolute or relative to it',
+    ),
 });
 
-const identifier = z.string().min(1).max(63, { message: 'PostgreSQL identifiers are at most 63 bytes' });
+/** Bytes of `text` in UTF-8 (PostgreSQL's identifier limit is in bytes). Pure: no Buffer in the workflow sandbox. */
+export function utf8Length(text: string): number {
+  let bytes = 0;
+  for (const ch of text) {
+    const code = ch.codePointAt(0)!;
+    bytes += code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
+  }
+  return bytes;
+}
+
+const IDENTIFIER_BYTES = 'PostgreSQL identifiers are at most 63 bytes in UTF-8; shorten it';
+// max(63) (in UTF-16 units) only gives the JSON Schema its maxLength; the limit itself is the byte count.
+// Both say the same, and validate.ts drops the duplicate line.
+const identifier = z
+  .string()
+  .min(1)
+  .max(63, { message: IDENTIFIER_BYTES })
+  .refine((name) => utf8Length(name) <= 63, { message: IDENTIFIER_BYTES });
 
 /** Row operations a table's changes are applied for; `truncate` is listed with them (DTS counts it as DML). */
 export const dmlOperations = ['insert', 'update', 'delete', 'truncate'] as const;

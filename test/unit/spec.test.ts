@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseTaskSpec, redactUrl, endpointLabel, SpecError } from '../../src/spec/validate';
+import { parseObjects, parseTaskSpec, redactUrl, endpointLabel, SpecError } from '../../src/spec/validate';
 import { taskSpecJsonSchema } from '../../src/spec/json-schema';
 import { parseThrottle } from '../../src/spec/schema';
 
 const valid = {
   name: 'orders',
-  source: { url: 'postgresql://repl@db1:5432/app', passwordEnv: 'SRC_PW' },
+  source: { url: 'postgresql://repl@db1:5432/app', passwordEnv: 'PG_DTS_PW_SRC' },
   destination: { url: 'postgres://dts@db2/app' },
   objects: [{ schema: 'public' }],
 };
@@ -44,6 +44,37 @@ describe('task spec validation', () => {
     assert.match(p, /^sourceUrl: unknown field; remove it/);
     const [nested] = problems({ ...valid, source: { ...valid.source, pasword: 'x' } });
     assert.match(nested, /^source\.pasword: unknown field/);
+  });
+
+  it('says what type a field must have when it has another, and "missing" only when it is absent', () => {
+    assert.deepEqual(problems({ ...valid, name: 5 }), ['name: must be a string, not a number']);
+    assert.deepEqual(problems({ ...valid, name: null }), ['name: must be a string, not null']);
+    assert.deepEqual(problems({ ...valid, source: { url: 5 } }), ['source.url: must be a string, not a number']);
+    assert.deepEqual(problems({ ...valid, source: 'postgresql://db1/app' }), ['source: must be an object, not a string']);
+    assert.deepEqual(problems({ ...valid, objects: { schema: 'public' } }), ['objects: must be a list, not an object']);
+    assert.deepEqual(problems({ ...valid, retry: { connectionMinutes: 30.5 } }), ['retry.connectionMinutes: must be a whole number, not a fraction']);
+    assert.deepEqual(problems({ ...valid, retry: { connectionMinutes: '30' } }), ['retry.connectionMinutes: must be a number, not a string']);
+    assert.deepEqual(problems({ ...valid, alerts: { webhook: { url: 'https://h/x' }, onFailure: 'yes' } }), ['alerts.onFailure: must be true or false, not a string']);
+    // a table entry is a name or an object: say so, or what is wrong inside the object
+    assert.deepEqual(problems({ ...valid, objects: [{ schema: 'public', tables: [5] }] }), ['objects.0.tables.0: must be a string or an object, not a number']);
+    assert.deepEqual(problems({ ...valid, objects: [{ schema: 'public', tables: [{ name: 5 }] }] }), ['objects.0.tables.0.name: must be a string, not a number']);
+    assert.deepEqual(problems({ ...valid, objects: [{ schema: 'public', tables: [{ rename: 'x' }] }] }), ['objects.0.tables.0.name: required field is missing']);
+    assert.deepEqual(parseObjects({ objects: [{ schema: 7 }] }), { ok: false, problems: ['objects.0.schema: must be a string, not a number'] });
+    assert.deepEqual(parseObjects({ objects: [{}] }), { ok: false, problems: ['objects.0.schema: required field is missing'] });
+  });
+
+  it('limits identifiers to 63 bytes in UTF-8, as PostgreSQL does, not to 63 characters', () => {
+    const table = (name: string) => ({ ...valid, objects: [{ schema: 'public', tables: [name] }] });
+    assert.doesNotThrow(() => parseTaskSpec(table('a'.repeat(63))));
+    assert.doesNotThrow(() => parseTaskSpec(table('é'.repeat(31)))); // 62 bytes
+    assert.deepEqual(problems(table('é'.repeat(32))), ['objects.0.tables.0: PostgreSQL identifiers are at most 63 bytes in UTF-8; shorten it']); // 32 characters, 64 bytes
+    assert.deepEqual(problems(table('a'.repeat(64))), ['objects.0.tables.0: PostgreSQL identifiers are at most 63 bytes in UTF-8; shorten it']);
+    assert.deepEqual(problems(table('表'.repeat(22))), ['objects.0.tables.0: PostgreSQL identifiers are at most 63 bytes in UTF-8; shorten it']); // 66 bytes
+    assert.deepEqual(problems({ ...valid, objects: [{ schema: 'x'.repeat(40) + '😀'.repeat(6) }] }), ['objects.0.schema: PostgreSQL identifiers are at most 63 bytes in UTF-8; shorten it']); // 64 bytes
+    assert.deepEqual(
+      problems({ ...valid, objects: [{ schema: 'public', tables: [{ name: 't', columns: { ['ü'.repeat(32)]: 'x' } }] }] }),
+      [`objects.0.tables.0.columns.${'ü'.repeat(32)}: PostgreSQL identifiers are at most 63 bytes in UTF-8; shorten it`],
+    );
   });
 
   it('rejects an inline password and says where to put it instead, without echoing it', () => {
