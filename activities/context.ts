@@ -5,13 +5,18 @@ import type { ClientConfig } from 'pg';
 import { clientConfig } from '../src/conn/endpoint';
 import { pinSearchPath } from '../src/conn/search-path';
 import type { TaskSpec } from '../src/spec/schema';
-import { applicationName, originName, publicationName, slotName } from '../src/spec/task-id';
+import { applicationName, originName, publicationName, slotName, type TaskNaming } from '../src/spec/task-id';
 import { progressSignal } from '../workflows/messages';
 import type { ProgressReport } from '../workflows/status';
 
 export interface TaskInput {
   spec: TaskSpec;
   taskId: string;
+  /**
+   * How the task's names were derived (src/spec/task-id.ts). Absent in activities scheduled before it was
+   * recorded: those tasks are 'v1'.
+   */
+  naming?: TaskNaming;
 }
 
 export interface TaskContext {

@@ -21,6 +21,7 @@ import { RateLimiter, type RateLimits } from '../src/util/rate-limiter';
 import { qualified } from '../src/util/sql';
 import type { TableProgressReport } from '../workflows/status';
 import { progressReporter, taskContext, type TaskContext, type TaskInput } from './context';
+import { additionProven, adoptable, claim, namingOf } from './ownership';
 import { RetryWindow } from './retry-window';
 import { prepareSource } from './source-setup';
 import { watchThrottle } from './throttle-watch';
@@ -107,7 +108,7 @@ async function planInSnapshot(ctx: TaskContext, input: FullSyncInput, snapshotNa
 async function startFresh(ctx: TaskContext, input: FullSyncInput, runId: string, destination: Client): Promise<{ snapshot: Snapshot; plans: TablePlan[] }> {
   let snapshot: Snapshot;
   if (input.withSlot) {
-    await prepareSource(ctx, input.spec, input.taskId, input.addition?.publishTables ?? input.tables);
+    await prepareSource(ctx, input.spec, input.taskId, input.addition?.publishTables ?? input.tables, namingOf(input));
     await withClient(ctx.source, (db) => dropSlotIfExists(db, ctx.slot));
     await dropOriginIfExists(destination, ctx.origin);
     const created = await createSlotWithSnapshot(ctx.source, ctx.slot);
@@ -126,6 +127,20 @@ async function startFresh(ctx: TaskContext, input: FullSyncInput, runId: string,
     await snapshot.holder.end().catch(() => undefined);
     throw err;
   }
+}
+
+/**
+ * Everything the copy creates, drops or resumes is named after the task id: it must be this task's (an
+ * addition's slot and origin included) before anything is touched.
+ */
+async function claimCopyObjects(ctx: TaskContext, input: FullSyncInput, progressKey: string, destination: Client): Promise<void> {
+  const proven = input.addition && namingOf(input) === 'v1' ? await additionProven(destination, progressKey, ctx.slot) : false;
+  const adopt = adoptable(input, proven);
+  const origin = input.withSlot ? [{ kind: 'origin' as const, name: ctx.origin }] : [];
+  await claim(destination, 'destination', input, [{ kind: 'progress', name: input.taskId }, ...origin], adopt);
+  if (!input.withSlot) return;
+  await withClient(ctx.source, (db) =>
+    claim(db, 'source', input, [{ kind: 'capture', name: input.taskId }, { kind: 'publication', name: ctx.publication }, { kind: 'slot', name: ctx.slot }], adopt));
 }
 
 /**
@@ -156,6 +171,7 @@ async function copyWithin(input: FullSyncInput, window: RetryWindow): Promise<Fu
   let stopWatching = (): void => undefined;
   const heartbeat = setInterval(() => activity.heartbeat(window.details({})), 5_000);
   try {
+    await claimCopyObjects(ctx, input, progressKey, destination);
     await ensureProgressStore(destination);
     const stored = await loadFullSync(destination, progressKey);
     const slotAlive = !input.withSlot || (stored?.slot === ctx.slot && (await withClient(ctx.source, (db) => slotExists(db, ctx.slot))));

@@ -7,6 +7,7 @@ import { createSlot, evictStaleSessions, slotExists } from '../src/stream/replic
 import { logger } from '../src/log';
 import { limitsOf, RateLimiter } from '../src/util/rate-limiter';
 import { taskAlerts } from './alert-state';
+import { claimTaskObjects } from './ownership';
 import { RetryWindow } from './retry-window';
 import { adoptedSchemas, prepareSource } from './source-setup';
 import { watchThrottle } from './throttle-watch';
@@ -39,6 +40,9 @@ export async function incrementalSync(input: IncrementalInput): Promise<void> {
   const ctx = taskContext(input);
   // A failure's clock (retry windows) is carried from attempt to attempt until a batch is applied again.
   const window = new RetryWindow(input.spec, 'incrementalSync');
+  // The slot, publication and origin must be this task's before the stream creates them or ends the
+  // sessions still attached to them (a task started before ownership was recorded adopts its own here).
+  await claimTaskObjects(ctx, input).catch((err: unknown) => window.fail(err));
   await withClient(ctx.source, async (db) => {
     // Without a full sync there is no snapshot slot yet: stream from "now".
     if (!(await slotExists(db, ctx.slot))) {

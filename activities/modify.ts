@@ -5,6 +5,7 @@
 //   applied position P -> catch up to exactly P -> join (the main stream applies the table from P on, and
 //   skips its transactions before C) -> drop the addition's slot and origin.
 import { Context } from '@temporalio/activity';
+import type { ClientConfig } from 'pg';
 import { resolveSelection } from '../src/catalog/select';
 import {
   columnMapper, rowFilterOf, tableEntryFor, tableKey, targetTableName, type SelectedTable,
@@ -13,11 +14,12 @@ import { withClient } from '../src/conn/connect';
 import { logger } from '../src/log';
 import { formatReport, runPrecheck } from '../src/precheck/run';
 import type { TaskSpec } from '../src/spec/schema';
-import { additionOriginName, additionSlotName } from '../src/spec/task-id';
 import { forgetFullSync } from '../src/snapshot/progress-store';
 import { IncrementalStream } from '../src/stream/incremental';
+import { forgetObjects, ownedObjects, describeConflict, type OwnedObject } from '../src/stream/ownership';
 import { dropOriginIfExists, dropSlotIfExists, originProgress } from '../src/stream/replication-objects';
 import { progressId } from './full';
+import { additionObjects, additionProven, adoptable, claim, namingOf, taskOwner } from './ownership';
 import { withRetryWindows } from './retry-window';
 import { prepareSource } from './source-setup';
 import { taskContext, type TaskInput } from './context';
@@ -27,11 +29,6 @@ export interface ModificationPlan {
   removed: SelectedTable[];
   /** Why the modification is refused (empty: accepted). */
   problems: string[];
-}
-
-/** The addition's own slot and origin names (derived from the task's, so release finds them too). */
-export function additionObjects(taskId: string): { slot: string; origin: string } {
-  return { slot: additionSlotName(taskId), origin: additionOriginName(taskId) };
 }
 
 /** A spec selecting exactly `tables` (with their own entries), for prechecking only what is new. */
@@ -81,7 +78,7 @@ async function planModificationOnce(input: TaskInput & { tables: SelectedTable[]
     }
   }
   if (added.length && !problems.length) {
-    const { slot } = additionObjects(input.taskId);
+    const { slot } = additionObjects(input);
     const checked = await runPrecheck(specFor(next, added), ctx.source, ctx.destination, slot);
     if (checked.report.blocked) problems.push(`precheck of the added tables failed:\n${formatReport(checked.report)}`);
   }
@@ -91,7 +88,7 @@ async function planModificationOnce(input: TaskInput & { tables: SelectedTable[]
 
 /** Re-targets the publication (and replica identity) to exactly these tables. */
 export async function setPublication(input: TaskInput & { tables: SelectedTable[] }): Promise<void> {
-  await withRetryWindows(input.spec, 'setPublication', () => prepareSource(taskContext(input), input.spec, input.taskId, input.tables));
+  await withRetryWindows(input.spec, 'setPublication', () => prepareSource(taskContext(input), input.spec, input.taskId, input.tables, namingOf(input)));
 }
 
 /**
@@ -120,7 +117,8 @@ export async function mainStreamPosition(input: TaskInput): Promise<string> {
  */
 export async function catchUpAddedTables(input: TaskInput & { tables: SelectedTable[]; until: string | null }): Promise<{ appliedLsn: string | null }> {
   const ctx = taskContext(input);
-  const { slot, origin } = additionObjects(input.taskId);
+  const { slot, origin } = additionObjects(input);
+  await claimAddition(input, ctx.source, ctx.destination, slot, origin);
   const until = input.until ?? (await withClient(ctx.source, async (db) => (await db.query(`SELECT pg_current_wal_lsn()::text AS lsn`)).rows[0].lsn as string));
   const activity = Context.current();
   const abort = new AbortController();
@@ -140,13 +138,39 @@ export async function catchUpAddedTables(input: TaskInput & { tables: SelectedTa
   return { appliedLsn };
 }
 
-/** The addition is complete (or abandoned): its slot, origin and copy progress go. */
+/** The addition's slot and origin must be this task's before its stream creates or uses them. */
+async function claimAddition(input: TaskInput, source: ClientConfig, destination: ClientConfig, slot: string, origin: string): Promise<void> {
+  const progressKey = progressId({ taskId: input.taskId, addition: { slot, origin, publishTables: [] } });
+  const adopt = adoptable(input, namingOf(input) === 'v1' && (await withClient(destination, (db) => additionProven(db, progressKey, slot))));
+  await withClient(source, (db) => claim(db, 'source', input, [{ kind: 'slot', name: slot }], adopt));
+  await withClient(destination, (db) => claim(db, 'destination', input, [{ kind: 'origin', name: origin }], adopt));
+}
+
+/**
+ * The addition is complete (or abandoned): its slot, origin and copy progress go — only what this task owns
+ * (for a task started before ownership was recorded, a legacy `<slot>_add` only when its addition progress
+ * proves it made it: that name is also the main slot of a task whose id ends in `_add`).
+ */
 export async function finishAddition(input: TaskInput): Promise<void> {
   const ctx = taskContext(input);
-  const { slot, origin } = additionObjects(input.taskId);
-  await withClient(ctx.source, (db) => dropSlotIfExists(db, slot));
+  const owner = taskOwner();
+  const { slot, origin } = additionObjects(input);
+  const progressKey = progressId({ taskId: input.taskId, addition: { slot, origin, publishTables: [] } });
+  const proven = namingOf(input) === 'v1' && (await withClient(ctx.destination, (db) => additionProven(db, progressKey, slot)));
+  const adopt = adoptable(input, proven);
+  const slotObject: OwnedObject = { kind: 'slot', name: slot };
+  const originObject: OwnedObject = { kind: 'origin', name: origin };
+  await withClient(ctx.source, async (db) => {
+    const { mine, others } = await ownedObjects(db, owner, [slotObject], adopt);
+    if (mine.length) await dropSlotIfExists(db, slot);
+    for (const other of others) logger.warn({ task: input.taskId, left: describeConflict(other) }, 'addition finished: left an object this task does not own');
+    await forgetObjects(db, owner, [slotObject], true);
+  });
   await withClient(ctx.destination, async (db) => {
-    await dropOriginIfExists(db, origin);
-    await forgetFullSync(db, progressId({ taskId: input.taskId, addition: { slot, origin, publishTables: [] } }));
+    const { mine, others } = await ownedObjects(db, owner, [originObject], adopt);
+    if (mine.length) await dropOriginIfExists(db, origin);
+    for (const other of others) logger.warn({ task: input.taskId, left: describeConflict(other) }, 'addition finished: left an object this task does not own');
+    await forgetObjects(db, owner, [originObject], false);
+    await forgetFullSync(db, progressKey);
   });
 }

@@ -3,7 +3,9 @@ import { clientConfig } from '../src/conn/endpoint';
 import { pinSearchPath } from '../src/conn/search-path';
 import { formatReport, runPrecheck, type PrecheckOutcome } from '../src/precheck/run';
 import { applicationName, slotName } from '../src/spec/task-id';
+import { allTaskObjects } from '../src/stream/ownership';
 import type { TaskInput } from './context';
+import { namingOf, taskOwner } from './ownership';
 
 /** Runs every check; a blocked precheck fails the task for good, with the report as the failure detail. */
 export async function precheck(input: TaskInput): Promise<PrecheckOutcome> {
@@ -16,6 +18,8 @@ export async function precheck(input: TaskInput): Promise<PrecheckOutcome> {
     () => pinSearchPath(clientConfig('source', spec.source, app)),
     () => clientConfig('destination', spec.destination, app),
     slotName(taskId),
+    // Its names must be free or this workflow's own (task-id-unique).
+    { task: { taskId, owner: taskOwner(), ...allTaskObjects(taskId, namingOf(input), spec.syncTypes.includes('incremental')) } },
   );
   if (outcome.report.blocked) {
     throw ApplicationFailure.create({

@@ -8,10 +8,19 @@ import type { TaskSpec } from '../src/spec/schema';
 import { setReplicaIdentityFull } from '../src/stream/replica-identity';
 import { ensurePublication, publishedTables } from '../src/stream/replication-objects';
 import { ddlCaptureSupport, installDdlCapture, markOwnDdl } from '../src/ddl/capture';
+import type { TaskNaming } from '../src/spec/task-id';
 import type { TaskContext } from './context';
+import { claim } from './ownership';
 
-export async function prepareSource(ctx: TaskContext, spec: TaskSpec, taskId: string, tables: SelectedTable[]): Promise<void> {
+/**
+ * `naming` decides what may be taken over unrecorded (activities/ownership.ts); without it nothing is: the
+ * caller has claimed the task's objects already, or they are new.
+ */
+export async function prepareSource(ctx: TaskContext, spec: TaskSpec, taskId: string, tables: SelectedTable[], naming: TaskNaming = 'v2'): Promise<void> {
   await withClient(ctx.source, async (src) => {
+    // Before anything changes on the source: the publication and the DDL capture named after this task id
+    // must be this task's (or free).
+    await claim(src, 'source', { taskId, naming }, [{ kind: 'capture', name: taskId }, { kind: 'publication', name: ctx.publication }]);
     await markOwnDdl(src); // other tasks' DDL capture must not take this setup for the application's DDL
     if (spec.replicaIdentity === 'full') {
       const changed = await withClient(ctx.destination, (dst) => setReplicaIdentityFull(src, dst, taskId, tables.map((t) => t.source)));

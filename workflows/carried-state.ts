@@ -4,6 +4,7 @@
 import { workflowInfo } from '@temporalio/workflow';
 import type { SelectedTable } from '../src/catalog/names';
 import type { TaskSpec } from '../src/spec/schema';
+import type { TaskNaming } from '../src/spec/task-id';
 import type { TaskStatus } from './status';
 
 export interface CarriedState {
@@ -16,6 +17,8 @@ export interface CarriedState {
   pendingObjects: { objects: TaskSpec['objects']; at: string }[];
   /** The namespace has pg-dts's search attributes (asked once, at the first run). */
   searchable: boolean;
+  /** How the task's names are derived; absent when carried by a run from before it was recorded ('v1'). */
+  naming?: TaskNaming;
 }
 
 /** Phase changes kept across runs: the full list stays in the earlier runs' histories. */

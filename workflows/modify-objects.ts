@@ -4,13 +4,14 @@
 import type { AfterDataPlan } from '../activities/schema';
 import type { SelectedTable } from '../src/catalog/names';
 import type { TaskSpec } from '../src/spec/schema';
-import { additionOriginName, additionSlotName } from '../src/spec/task-id';
+import { additionNames, type TaskNaming } from '../src/spec/task-id';
 import type { ModificationStatus, TableStatus } from './status';
 import type { TaskActivities } from './task-activities';
 
 export interface ModificationContext {
   activities: TaskActivities;
   taskId: string;
+  naming: TaskNaming;
   spec(): TaskSpec;
   tables(): SelectedTable[];
   /** Commits the new selection: the next stream attempt uses it. */
@@ -34,7 +35,7 @@ export async function modifyObjects(ctx: ModificationContext, objects: TaskSpec[
     ctx.report({ ...status });
   };
   step('planning');
-  const task = { spec: ctx.spec(), taskId: ctx.taskId };
+  const task = { spec: ctx.spec(), taskId: ctx.taskId, naming: ctx.naming };
   const plan = await short.planModification({ ...task, tables: ctx.tables(), objects });
   status.added = plan.added.map(keyOf);
   status.removed = plan.removed.map(keyOf);
@@ -44,7 +45,7 @@ export async function modifyObjects(ctx: ModificationContext, objects: TaskSpec[
     return;
   }
   const next: TaskSpec = { ...ctx.spec(), objects };
-  const nextTask = { spec: next, taskId: ctx.taskId };
+  const nextTask = { spec: next, taskId: ctx.taskId, naming: ctx.naming };
   const removedKeys = new Set(status.removed);
   const kept = ctx.tables().filter((t) => !removedKeys.has(keyOf(t)));
 
@@ -84,7 +85,7 @@ export async function modifyObjects(ctx: ModificationContext, objects: TaskSpec[
     step('copying');
     const copied = await copy.fullSync({
       ...nextTask, tables: plan.added, withSlot: true,
-      addition: { slot: additionSlotName(ctx.taskId), origin: additionOriginName(ctx.taskId), publishTables: [...kept, ...plan.added] },
+      addition: { ...additionNames(ctx.taskId, ctx.naming), publishTables: [...kept, ...plan.added] },
     });
     await short.finishSchema({ ...nextTask, tables: plan.added, createObjects: wants('schema'), deferKeys, plan: afterData });
     // Most of the gap since the copy's snapshot is closed while the main stream still runs...

@@ -1,7 +1,7 @@
 // The synchronization task: precheck -> schema -> full -> incremental, until released.
 // Orchestration only: every side effect is an activity. Deterministic by construction.
 import {
-  allHandlersFinished, ApplicationFailure, CancellationScope, condition, continueAsNew, isCancellation, setHandler,
+  allHandlersFinished, ApplicationFailure, CancellationScope, condition, continueAsNew, isCancellation, patched, setHandler,
   upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import { taskSearchAttributes } from './search-attributes';
@@ -9,7 +9,7 @@ import type { AfterDataPlan } from '../activities/schema';
 import type { SelectedTable } from '../src/catalog/names';
 import { parseObjects, parseTaskSpec, SpecError, endpointLabel } from '../src/spec/validate';
 import { parseThrottle, type TaskSpec } from '../src/spec/schema';
-import { publicationName, slotName, taskIdFromWorkflowId } from '../src/spec/task-id';
+import { publicationName, slotName, taskIdFor, type TaskNaming } from '../src/spec/task-id';
 import {
   modifyObjectsSignal, modifyObjectsUpdate, pauseSignal, progressSignal, releaseSignal, resumeSignal, statusQuery, throttleSignal,
   throttleUpdate,
@@ -19,6 +19,9 @@ import { recordLag } from './lag-history';
 import { modifyObjects } from './modify-objects';
 import { activitiesFor } from './task-activities';
 import type { Phase, TableProgressReport, TaskStatus } from './status';
+
+/** Marks tasks whose ids and derived names follow the collision-free scheme (src/spec/task-id.ts). */
+export const NAMING_PATCH = 'pg-dts-collision-free-names';
 
 export interface SyncTaskResult {
   phase: Phase;
@@ -43,11 +46,15 @@ function validate(input: unknown): TaskSpec {
  */
 export async function syncTask(input: unknown, carried?: CarriedState): Promise<SyncTaskResult> {
   let spec = validate(input);
-  const taskId = taskIdFromWorkflowId(workflowInfo().workflowId);
+  // Tasks started before names were made collision-free ('v1': no patch marker in their history, or carried
+  // without a naming) keep the ids and names their objects were created with; a task keeps its naming when
+  // it continues as new.
+  const naming: TaskNaming = carried ? (carried.naming ?? 'v1') : patched(NAMING_PATCH) ? 'v2' : 'v1';
+  const taskId = taskIdFor(workflowInfo().workflowId, naming);
   const taskActivities = activitiesFor(spec);
   const { short, copy, stream, cleanup, probe } = taskActivities;
   // The spec changes only through modifyObjects (its `objects`); activities always get the current one.
-  const task = { spec, taskId };
+  const task = { spec, taskId, naming };
   const wants = (t: TaskSpec['syncTypes'][number]): boolean => spec.syncTypes.includes(t);
 
   const status: TaskStatus = carried?.status ?? {
@@ -225,7 +232,7 @@ export async function syncTask(input: unknown, carried?: CarriedState): Promise<
       modifying = true;
       await modifyObjects(
         {
-          activities: taskActivities, taskId,
+          activities: taskActivities, taskId, naming,
           spec: () => task.spec,
           tables: () => tables,
           commit: (nextSpec, nextTables) => {
@@ -309,7 +316,7 @@ export async function syncTask(input: unknown, carried?: CarriedState): Promise<
     // Signals and updates received so far are in the carried state; let their handlers finish first.
     await condition(allHandlersFinished);
     status.continuedRuns = (status.continuedRuns ?? 0) + 1;
-    return continueAsNew<typeof syncTask>(spec, carryOver({ spec, status, tables, catchUpUntil, pendingObjects, searchable }));
+    return continueAsNew<typeof syncTask>(spec, carryOver({ spec, status, tables, catchUpUntil, pendingObjects, searchable, naming }));
   }
   if (wants('incremental') || releaseRequested) {
     enter('releasing');

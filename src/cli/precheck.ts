@@ -5,6 +5,8 @@ import { pinSearchPath } from '../conn/search-path';
 import { runPrecheck } from '../precheck/run';
 import type { TaskSpec } from '../spec/schema';
 import { applicationName, slotName, taskIdFromWorkflowId } from '../spec/task-id';
+import { allTaskObjects } from '../stream/ownership';
+import { temporalSettings } from '../temporal/settings';
 import { formatPrecheckTable } from './precheck-table';
 
 export async function precheckCommand(spec: TaskSpec, json: boolean): Promise<number> {
@@ -15,6 +17,13 @@ export async function precheckCommand(spec: TaskSpec, json: boolean): Promise<nu
     () => pinSearchPath(clientConfig('source', spec.source, app)),
     () => clientConfig('destination', spec.destination, app),
     slotName(taskId),
+    // `pg-dts start` starts the task with the spec's name as workflow id, in TEMPORAL_NAMESPACE.
+    {
+      task: {
+        taskId, owner: { namespace: temporalSettings().namespace, workflowId: spec.name },
+        ...allTaskObjects(taskId, 'v2', spec.syncTypes.includes('incremental')),
+      },
+    },
   );
   console.log(json ? JSON.stringify(report, null, 2) : formatPrecheckTable(report, process.stdout.columns || 160));
   return report.blocked ? 1 : 0;

@@ -11,6 +11,7 @@ import type { DestinationFacts, SourceFacts } from './facts/types';
 import { connected, connectFailed, type Side } from './items/connect';
 import { runCheckItems } from './items';
 import type { CheckResult, PrecheckReport } from './types';
+import { gatherOwnership, type OwnedObject, type Owner } from '../stream/ownership';
 
 export interface PrecheckOutcome {
   report: PrecheckReport;
@@ -20,6 +21,12 @@ export interface PrecheckOutcome {
 export interface PrecheckOptions {
   /** Writing transactions older than this delay slot creation (default 300 s). */
   longTransactionSeconds?: number;
+  /**
+   * The task being checked: its id, the workflow that will own its objects (null when not known) and the
+   * objects it will create on each side. The task-id-unique item refuses a task whose names another task
+   * owns (or that exist with no recorded owner).
+   */
+  task?: { taskId: string; owner: Owner | null; source: OwnedObject[]; destination: OwnedObject[] };
 }
 
 /** A connection config, or a function making one: resolving a password may fail, and that is a check result. */
@@ -70,17 +77,22 @@ export async function runPrecheck(
   let selection: Selection = { tables: [], missing: [] };
   const src = await onSide<SourceFacts>('source', source, async (db) => {
     selection = await resolveSelection(db, spec);
-    return gatherSourceFacts(db, spec, selection.tables, slot, longTransactionSeconds);
+    const facts = await gatherSourceFacts(db, spec, selection.tables, slot, longTransactionSeconds);
+    return options.task ? { ...facts, ownership: await gatherOwnership(db, options.task.source) } : facts;
   });
   const targets = selection.tables.map((t) => t.target);
-  const dst = await onSide<DestinationFacts>('destination', destination, (db) =>
-    gatherDestinationFacts(db, targets, src.ok && spec.syncTypes.includes('full') && spec.precheck.diskSpaceProbe),
-  );
+  const dst = await onSide<DestinationFacts>('destination', destination, async (db) => {
+    const facts = await gatherDestinationFacts(db, targets, src.ok && spec.syncTypes.includes('full') && spec.precheck.diskSpaceProbe);
+    return options.task ? { ...facts, ownership: await gatherOwnership(db, options.task.destination) } : facts;
+  });
   if (!src.ok || !dst.ok) return { report: judge([src.result, dst.result], []), tables: selection.tables };
   const results = [
     src.result,
     dst.result,
-    ...runCheckItems({ spec, selection, source: src.facts, destination: dst.facts }),
+    ...runCheckItems({
+      spec, selection, source: src.facts, destination: dst.facts,
+      ...(options.task ? { task: { taskId: options.task.taskId, owner: options.task.owner } } : {}),
+    }),
   ];
   return { report: judge(results, spec.precheck.ignoreWarnings), tables: selection.tables };
 }

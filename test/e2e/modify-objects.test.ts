@@ -14,31 +14,19 @@ import { modifyObjectsSignal, statusQuery, throttleSignal } from '../../workflow
 import { openSampleFixture, WORKER_ENV, type SampleFixture } from '../harness/sample-fixture';
 import { tableChecksum, waitFor, waitForConvergence } from '../harness/checksum';
 import { pgDts, startWorker, temporalClient } from '../harness/temporal';
+import { startWriteLoop, type WriteLoop } from '../harness/write-loop';
 
 const TASK = 'modify-objects';
 const TABLES = { 'shop.customers': 'id', 'shop.audit_log': 'id' };
 
 /** Inserts, updates and deletes on both tables until stopped; the load a real application would add. */
-function startWriter(db: PgClient): { stop(): Promise<number> } {
-  let running = true;
-  let n = 0;
-  const loop = (async () => {
-    while (running) {
-      n++;
-      await db.query(`INSERT INTO shop.customers (name, email) VALUES ($1, $2)`, [`w${n}`, `w${n}@load`]);
-      await db.query(`INSERT INTO shop.audit_log (event) VALUES ($1)`, [`load ${n}`]);
-      await db.query(`UPDATE shop.audit_log SET event = event || '+' WHERE id = (SELECT id FROM shop.audit_log ORDER BY random() LIMIT 1)`);
-      if (n % 5 === 0) await db.query(`DELETE FROM shop.audit_log WHERE id = (SELECT min(id) FROM shop.audit_log)`);
-      await new Promise((r) => setTimeout(r, 15));
-    }
-  })();
-  return {
-    stop: async () => {
-      running = false;
-      await loop;
-      return n;
-    },
-  };
+function startWriter(db: PgClient): WriteLoop {
+  return startWriteLoop(async (n) => {
+    await db.query(`INSERT INTO shop.customers (name, email) VALUES ($1, $2)`, [`w${n}`, `w${n}@load`]);
+    await db.query(`INSERT INTO shop.audit_log (event) VALUES ($1)`, [`load ${n}`]);
+    await db.query(`UPDATE shop.audit_log SET event = event || '+' WHERE id = (SELECT id FROM shop.audit_log ORDER BY random() LIMIT 1)`);
+    if (n % 5 === 0) await db.query(`DELETE FROM shop.audit_log WHERE id = (SELECT min(id) FROM shop.audit_log)`);
+  }, 15);
 }
 
 describe('modifyObjects: adding and removing tables while the task streams', () => {

@@ -2,6 +2,7 @@
 // function over it (unit tests build these by hand). Gathered by source.ts, tables.ts, structure.ts and
 // destination.ts with set-based catalog queries: one query per concern, whatever the number of tables.
 import type { TableRef } from '../../catalog/names';
+import type { OwnershipFacts } from '../../stream/ownership';
 
 /** One selected source table, as the catalog has it. */
 export interface TableFacts {
@@ -111,6 +112,8 @@ export interface SourceFacts {
   hypertables: TableRef[];
   extensionMembers: ExtensionMember[];
   rowFilters: RowFilterFacts[];
+  /** The task's names on the source and who owns them (gathered when the precheck knows the task). */
+  ownership?: OwnershipFacts;
 }
 
 export interface TargetSchemaFacts {
@@ -139,6 +142,8 @@ export interface DestinationFacts {
   /** May SET session_replication_role (superuser, or SET granted on it, PostgreSQL 15+). */
   canSetReplicationRole: boolean;
   space: SpaceFacts;
+  /** The task's names on the destination and who owns them (gathered when the precheck knows the task). */
+  ownership?: OwnershipFacts;
 }
 
 /** The schema pg-dts keeps its progress and bookkeeping in, on the destination. */

@@ -3,6 +3,7 @@ import type { SelectedTable, TableRef } from '../../catalog/names';
 import type { SyncType, TaskSpec } from '../../spec/schema';
 import type { DestinationFacts, SourceFacts } from '../facts/types';
 import type { CheckLevel, CheckResult } from '../types';
+import type { Owner } from '../../stream/ownership';
 
 /** The parts of the spec the items read. */
 export type PrecheckSpec = Pick<TaskSpec, 'syncTypes' | 'conflictingTables' | 'replicaIdentity' | 'objects' | 'nameCase' | 'renameRules'>;
@@ -12,6 +13,8 @@ export interface CheckInput {
   selection: { tables: SelectedTable[]; missing: string[] };
   source: SourceFacts;
   destination: DestinationFacts;
+  /** The task being checked, when known: its id and the workflow that will own its objects (null: unknown). */
+  task?: { taskId: string; owner: Owner | null };
 }
 
 /** An item: a result, or null when it does not apply to this task (e.g. replication items without incremental). */

@@ -8,6 +8,7 @@ import {
 } from './privileges';
 import { ddlCapture, longTransactions, replicationSlots, slotFailover, walLevel, walSenders } from './replication';
 import { rowFilters, rowFilterVersion } from './row-filter';
+import { taskIdUnique } from './ownership';
 import { objectsExist, objectsNotEmpty } from './selection';
 import { extensionMembers, hypertables, inheritance, partitions, primaryKey, replicaIdentity, replicaIdentityNone, sequences } from './tables';
 import { destinationVersion, encoding, sourceTruncate, sourceVersion } from './versions';
@@ -15,7 +16,7 @@ import { destinationVersion, encoding, sourceTruncate, sourceVersion } from './v
 export type { CheckInput, PrecheckSpec } from './check';
 
 export const ITEMS: CheckItem[] = [
-  objectsExist, objectsNotEmpty,
+  objectsExist, objectsNotEmpty, taskIdUnique,
   sourceVersion, destinationVersion, sourceTruncate, encoding,
   walLevel, replicationSlots, walSenders, slotFailover, longTransactions, ddlCapture,
   sourceReplication, sourceCreate, sourceOwnership, sourceSelect,
