@@ -5,12 +5,14 @@ import { formatReport, runPrecheck, type PrecheckOutcome } from '../src/precheck
 import { applicationName, slotName } from '../src/spec/task-id';
 import { allTaskObjects } from '../src/stream/ownership';
 import type { TaskInput } from './context';
+import { refuseSecretsNotAllowed } from './secrets';
 import { namingOf, taskOwner } from './ownership';
 
 /** Runs every check; a blocked precheck fails the task for good, with the report as the failure detail. */
 export async function precheck(input: TaskInput): Promise<PrecheckOutcome> {
   const { spec, taskId } = input;
   const app = applicationName(taskId);
+  refuseSecretsNotAllowed(spec); // before any connection
   // Endpoints are resolved inside the precheck: a password variable missing on this worker is reported
   // as a failed source-connect/destination-connect item, like any other way of not getting in.
   const outcome = await runPrecheck(

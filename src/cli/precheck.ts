@@ -1,6 +1,6 @@
 // `pg-dts precheck --spec FILE [--json]`: the task's precheck, run from this machine (passwords come from
 // this machine's environment or files), starting nothing. Exit code 1 when the precheck blocks.
-import { clientConfig } from '../conn/endpoint';
+import { checkEndpointSecrets, clientConfig } from '../conn/endpoint';
 import { pinSearchPath } from '../conn/search-path';
 import { runPrecheck } from '../precheck/run';
 import type { TaskSpec } from '../spec/schema';
@@ -12,6 +12,10 @@ import { formatPrecheckTable } from './precheck-table';
 export async function precheckCommand(spec: TaskSpec, json: boolean): Promise<number> {
   const taskId = taskIdFromWorkflowId(spec.name);
   const app = applicationName(taskId);
+  // The worker's rules for which variables and files a spec may name hold here too (with this machine's
+  // settings), and a refusal comes before any connection (it exits 2, like a bad spec).
+  checkEndpointSecrets('source', spec.source);
+  checkEndpointSecrets('destination', spec.destination);
   const { report } = await runPrecheck(
     spec,
     () => pinSearchPath(clientConfig('source', spec.source, app)),

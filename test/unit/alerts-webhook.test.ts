@@ -50,7 +50,7 @@ describe('alert webhook', () => {
 
   const spec = (alerts: Record<string, unknown>) => parseTaskSpec({
     name: 'orders',
-    source: { url: 'postgresql://repl@db1:5432/app', passwordEnv: 'SRC_PW' },
+    source: { url: 'postgresql://repl@db1:5432/app', passwordEnv: 'PG_DTS_PW_SRC' },
     destination: { url: 'postgres://dts@db2/app' },
     objects: [{ schema: 'public' }],
     alerts: { webhook: { url, headers: { authorization: 'Bearer s3cr3t' } }, ...alerts },
@@ -70,7 +70,7 @@ describe('alert webhook', () => {
     });
     assert.ok(!Number.isNaN(Date.parse(String(body.at))));
     const text = JSON.stringify(body);
-    assert.ok(!/db1|db2|repl@|SRC_PW|s3cr3t/.test(text), `no endpoint or secret in ${text}`);
+    assert.ok(!/db1|db2|repl@|PG_DTS_PW_SRC|s3cr3t/.test(text), `no endpoint or secret in ${text}`);
   });
 
   it('sendAlert sends nothing when onFailure is false or no alerts are configured', async () => {
