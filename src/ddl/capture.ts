@@ -25,6 +25,8 @@ export const ddlMessagePrefix = (taskId: string): string => `pg-dts:${taskId}:dd
 /** The task's capture table on the source: written only by the recorder, published with the task's tables. */
 export const ddlLogTable = (taskId: string): { schema: string; name: string } => ({ schema: '_pg_dts', name: `ddl_log_${taskId}` });
 const ddlLogTableSql = (taskId: string): string => `_pg_dts.${ident(ddlLogTable(taskId).name)}`;
+/** Capture rows kept in the table (every 100th capture deletes older ones). */
+export const CAPTURE_ROWS_KEPT = 1000;
 
 const functionName = (taskId: string): string => `_pg_dts.ddl_capture_${taskId}`;
 const recorderName = (taskId: string): string => `_pg_dts.ddl_record_${taskId}`;
@@ -93,6 +95,7 @@ DECLARE
   tags text[] := '{}';
   counter text;
   n int;
+  newid bigint;
 BEGIN
   IF event = 'sql_drop' THEN
     FOR cmd IN SELECT * FROM pg_event_trigger_dropped_objects() WHERE original LOOP
@@ -121,7 +124,10 @@ BEGIN
   IF NOT nested AND event <> 'sql_drop' THEN PERFORM set_config(counter, n::text, true); END IF;
   INSERT INTO ${ddlLogTableSql(s.taskId)} (captured) VALUES (jsonb_build_object(
     'query', current_query(), 'tag', tag, 'ordinal', n, 'searchPath', path, 'role', role, 'nested', nested,
-    'objects', objs, 'dropped', dropped, 'unverified', NOT (tag = ANY (tags)))::text);
+    'objects', objs, 'dropped', dropped, 'unverified', NOT (tag = ANY (tags)))::text) RETURNING id INTO newid;
+  -- The stream reads the rows from the WAL, not from the table: the table only keeps the latest ones, for
+  -- a person looking into what was captured.
+  IF newid % 100 = 0 THEN DELETE FROM ${ddlLogTableSql(s.taskId)} WHERE id <= newid - ${CAPTURE_ROWS_KEPT}; END IF;
 END
 $pgdts$`;
   const trigger = `

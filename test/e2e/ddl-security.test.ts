@@ -144,6 +144,16 @@ describe('security: what a source role can make the destination do', () => {
     assert.match(st.incremental!.ddl!.recent.find((e) => e.outcome === 'name-collision')!.detail!, /s\.zed maps to s\.zed on the destination/);
   });
 
+  it('keeps only the latest capture rows on the source (the stream reads them from the WAL), and goes on streaming', async () => {
+    const comments = Array.from({ length: 1_150 }, (_, i) => `COMMENT ON TABLE s.t IS 'c${i}';`).join('\n');
+    await cs.src.query(comments);
+    await cs.src.query(`INSERT INTO s.t VALUES (4, 'after many captures')`);
+    await waitFor('row after 1 150 captures applied', async () => (await dstRow('SELECT count(*)::int AS n FROM s.t WHERE id = 4')).n === 1, 120_000, 250);
+    const kept = (await cs.src.query(`SELECT count(*)::int AS n, max(id)::int AS last FROM _pg_dts.ddl_log_${TASK}`)).rows[0]!;
+    assert.ok(kept.last >= 1_150, `capture ids: ${JSON.stringify(kept)}`);
+    assert.ok(kept.n <= 1_100, `capture rows kept: ${kept.n}`);
+  });
+
   it('never calls a function planted in public to shadow a row filter\'s built-in (precheck, copy and stream)', async () => {
     const filtered = async () => (await cs.dst.query('SELECT id, vc FROM f.ft ORDER BY id')).rows;
     assert.deepEqual(await filtered(), [{ id: 1, vc: 'a' }, { id: 3, vc: 'A' }]);
