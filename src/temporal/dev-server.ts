@@ -22,6 +22,30 @@ export interface DevServer {
   stop(): Promise<void>;
 }
 
+/** The signals that end `pg-dts server` (a terminal's Ctrl-C, `kill`, systemd or docker stop, a closed terminal). */
+export const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/**
+ * Until `child` exits, a stop signal to this process is passed on to it (SIGTERM, then SIGKILL after
+ * `graceMs`), so the server never outlives its launcher with its ports held. Returns when the child has exited.
+ */
+export function stopWithParent(child: ChildProcess, graceMs = 10_000): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const stop = (): void => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGKILL'), graceMs).unref();
+    };
+    for (const signal of STOP_SIGNALS) process.on(signal, stop);
+    const done = (): void => {
+      for (const signal of STOP_SIGNALS) process.off(signal, stop);
+      resolve();
+    };
+    if (child.exitCode !== null || child.signalCode !== null) done();
+    else child.once('exit', done);
+  });
+}
+
 export function devServerArgs(opts: DevServerOptions): string[] {
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--namespace', 'default', '--log-level', 'warn'];
   if (opts.dbFile) args.push('--db-filename', opts.dbFile);
