@@ -7,7 +7,8 @@ import { logger } from '../src/log';
 import type { TaskSpec } from '../src/spec/schema';
 import { setReplicaIdentityFull } from '../src/stream/replica-identity';
 import { ensurePublication, publishedTables } from '../src/stream/replication-objects';
-import { ddlCaptureSupport, installDdlCapture, markOwnDdl } from '../src/ddl/capture';
+import { ddlCaptureSupport, ddlLogTable, installDdlCapture, markOwnDdl } from '../src/ddl/capture';
+import { installPartitionTruncateCapture, partitionedAmong } from '../src/ddl/partition-truncate';
 import type { TaskNaming } from '../src/spec/task-id';
 import type { TaskContext } from './context';
 import { claim } from './ownership';
@@ -28,7 +29,11 @@ export async function prepareSource(ctx: TaskContext, spec: TaskSpec, taskId: st
     }
     await ensurePublication(src, ctx.publication, publishedTables(spec, tables));
     const capture = await ddlCaptureSupport(src);
-    if (capture.ok) await installDdlCapture(src, { taskId, publication: ctx.publication, adopt: adoptedSchemas(spec) });
+    if (capture.ok) {
+      await installDdlCapture(src, { taskId, publication: ctx.publication, adopt: adoptedSchemas(spec) });
+      const roots = await partitionedAmong(src, tables.map((t) => t.source));
+      await installPartitionTruncateCapture(src, taskId, ddlLogTable(taskId), roots);
+    }
     else logger.warn({ task: taskId, reason: capture.reason }, 'DDL is not replicated for this task');
   });
 }

@@ -18,9 +18,10 @@ import {
 } from '../catalog/names';
 import { logger } from '../log';
 import { formatLsn, parseLsn, type Lsn } from '../util/lsn';
-import { ident, literal } from '../util/sql';
+import { ident, literal, qualified } from '../util/sql';
 import { decideDdl, inWholeSchema } from '../ddl/apply';
 import { ddlLogTable, parseCaptureFailure, parseCapturedRow, type CapturedDdl } from '../ddl/capture';
+import { isCapturedTruncate, type CapturedTruncate } from '../ddl/partition-truncate';
 import { loadDdlParser } from '../ddl/parser';
 import { DdlFailedError, DdlLog } from '../ddl/ddl-log';
 import { ChangeBuffer, keyChanges, type LoggedChange, type RelationTarget, type TableEffect } from './change-buffer';
@@ -192,7 +193,8 @@ export class Applier {
       case 'insert':
         if (this.skipping) return;
         if (this.ddlCapture && msg.relation.name === this.ddlCapture.name && msg.relation.schema === this.ddlCapture.schema) {
-          return this.ddlMessage(parseCapturedRow(msg.new?.captured as string | undefined));
+          const captured = parseCapturedRow(msg.new?.captured as string | undefined);
+          return isCapturedTruncate(captured) ? this.partitionTruncate(captured) : this.ddlMessage(captured);
         }
         return this.rowChange(msg, bytes);
       case 'update':
@@ -293,7 +295,7 @@ export class Applier {
   private async refusedAsCollision(named: TableRef[], statement: string, lsn: string): Promise<boolean> {
     for (const source of named) {
       const target = targetTableName(this.opts.ddl!.mapping, source);
-      const taken = await this.db.query<{ taken: boolean }>('SELECT to_regclass($1) IS NOT NULL AS taken', [`${ident(target.schema)}.${ident(target.name)}`]);
+      const taken = await this.db.query<{ taken: boolean }>('SELECT to_regclass($1) IS NOT NULL AS taken', [qualified(target)]);
       if (!taken.rows[0]!.taken) continue;
       this.collided.add(tableKey(source));
       this.ddlLog.record({
@@ -328,6 +330,34 @@ export class Applier {
       detail: `${ref.schema}.${ref.name} maps to the destination table of ${ref.schema}.${owner.name}: its rows are not replicated. Rename it on the source, or give it a rename with modifyObjects`,
     }, formatLsn(this.txnFinalLsn));
     return true;
+  }
+
+  /**
+   * A TRUNCATE of one partition of a selected partitioned table (partition-truncate.ts): pgoutput, which
+   * publishes partitions through their root, does not send it. The destination partition is emptied at the
+   * same place among the transaction's changes; a missing one is reported, not skipped silently.
+   */
+  private async partitionTruncate(t: CapturedTruncate): Promise<void> {
+    const root = this.selectedTable(t.root);
+    if (!root || !root.dml.has('truncate')) return;
+    if (root.joinedAt && this.txnFinalLsn < parseLsn(root.joinedAt)) return; // its copy already reflects it
+    const target = targetTableName(this.opts.ddl!.mapping, t.truncate);
+    const lsn = formatLsn(this.txnFinalLsn);
+    await this.submitBuffer();
+    this.txnChanged = true;
+    await this.backpressure();
+    this.enqueueInDestTxn(async () => {
+      const found = await this.db.query<{ e: boolean }>('SELECT to_regclass($1) IS NOT NULL AS e', [qualified(target)]);
+      if (!found.rows[0]!.e) {
+        this.ddlLog.record({
+          kind: 'refuse', reason: 'partition-missing', statement: `TRUNCATE ${qualified(t.truncate)}`,
+          detail: `partition ${t.truncate.schema}.${t.truncate.name} was truncated on the source, but ${target.schema}.${target.name} does not exist on the destination: ` +
+            `empty the matching rows of ${root.target.schema}.${root.target.name} there yourself`,
+        }, lsn);
+        return;
+      }
+      await this.run(truncateStatement([target], false));
+    });
   }
 
   /**

@@ -18,6 +18,7 @@
 // creates the table may not alter the task's publication.
 import type { ClientBase } from 'pg';
 import { ident, literal } from '../util/sql';
+import { removePartitionTruncateCapture } from './partition-truncate';
 
 /** The prefix of the last-resort logical message sent when the recorder itself failed (see the trigger). */
 export const ddlMessagePrefix = (taskId: string): string => `pg-dts:${taskId}:ddl`;
@@ -192,6 +193,7 @@ export async function removeDdlCapture(db: ClientBase, taskId: string): Promise<
   for (const name of triggerNames(taskId)) await db.query(`DROP EVENT TRIGGER IF EXISTS ${ident(name)}`);
   await db.query(`DROP FUNCTION IF EXISTS ${functionName(taskId)}()`);
   await db.query(`DROP FUNCTION IF EXISTS ${recorderName(taskId)}(text, text, text[], text, boolean)`);
+  await removePartitionTruncateCapture(db, taskId);
   await db.query(`DROP TABLE IF EXISTS ${ddlLogTableSql(taskId)}`);
   const left = await db.query(`SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = '_pg_dts'
                                UNION ALL SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = '_pg_dts'`);

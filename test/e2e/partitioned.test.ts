@@ -2,7 +2,7 @@
 // (with default partitions and a sub-partitioned range partition) are created by schema sync with all of
 // their partitions, copied by the full sync, then followed by incremental sync — an insert into every
 // partition, updates that move rows to another partition, deletes — until each partition on the
-// destination holds exactly the source's rows.
+// destination holds exactly the source's rows; a TRUNCATE of single partitions is replicated too.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
@@ -97,7 +97,22 @@ describe('partitioned tables end to end', () => {
     assert.deepEqual(moved.rows, [{ p: 'part.events_2025_h2' }], 'the moved row lives in its new partition on the destination');
     const gone = await dst.query(`SELECT count(*)::int AS n FROM part.events WHERE id IN (10003, 10004, 7)`);
     assert.equal(gone.rows[0].n, 0);
+
+    // TRUNCATE of single partitions (pgoutput drops it when publishing through the root): a leaf, a
+    // sub-partition, and one in a transaction with rows written before and after it.
+    const before = (await dst.query(`SELECT count(*)::int AS n FROM part.regions_eu`)).rows[0].n as number;
+    assert.ok(before > 0);
+    await src.query(`TRUNCATE part.regions_eu`);
+    await src.query(`TRUNCATE part.events_2025_h1`);
+    await src.query(`BEGIN; INSERT INTO part.buckets VALUES (40001, 'before'); TRUNCATE part.buckets_1; INSERT INTO part.buckets VALUES (40002, 'after'), (40003, 'after'), (40004, 'after'); COMMIT`);
+    await src.query(`INSERT INTO part.regions VALUES (30001, 'eu', 'after truncate')`);
+    await waitForConvergence(src, dst, PARTITIONS, 60_000);
+    assert.deepEqual((await dst.query(`SELECT id FROM part.regions_eu`)).rows, [{ id: 30001 }]);
+    assert.equal((await dst.query(`SELECT count(*)::int AS n FROM part.events_2025_h1`)).rows[0].n, 0);
+    // Release removes the truncate triggers with the rest of the capture.
     await handle.signal('release');
     await handle.result();
+    const triggers = await src.query(`SELECT count(*)::int AS n FROM pg_trigger WHERE tgname LIKE 'dts_truncate_%'`);
+    assert.equal(triggers.rows[0].n, 0);
   });
 });
