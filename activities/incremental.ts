@@ -65,6 +65,8 @@ export async function incrementalSync(input: IncrementalInput): Promise<void> {
   const stream = new IncrementalStream({
     ...ctx, taskId: input.taskId, tables: input.tables, mapping: input.spec, catchUpUntil: input.catchUpUntil, signal: abort.signal, maxChangeBytes: workerMaxChangeBytes(),
     beforeChange: (bytes) => (limiter.limited ? limiter.take(1, bytes) : undefined),
+    // The first figures go to `status` as soon as the stream is attached, not one interval later.
+    onAttached: () => reportProgress(true),
   });
   const report = progressReporter(10_000);
   const activity = Context.current();
@@ -83,7 +85,7 @@ export async function incrementalSync(input: IncrementalInput): Promise<void> {
     } else if (appliedLsn !== startedAt) window.progressed();
     activity.heartbeat(window.details({ appliedLsn }));
   }, HEARTBEAT_MS);
-  const reporting = setInterval(() => {
+  const reportProgress = (attached = false): void => {
     const s = stream.stats();
     const now = Date.now();
     const seconds = Math.max(0.001, (now - last.at) / 1000);
@@ -106,8 +108,9 @@ export async function incrementalSync(input: IncrementalInput): Promise<void> {
         rows: s.rows, bytes: s.bytes, missingRows: s.missingRows, catchUpMissingRows: s.catchUpMissingRows, replayedBatches: s.replayedBatches, ddl: s.ddl, ignoredColumns: s.ignoredColumns,
         lagSeconds: s.lagSeconds, rowsPerSecond, bytesPerSecond, reportedAt: new Date(now).toISOString(),
       },
-    }, noteworthy);
-  }, REPORT_MS);
+    }, noteworthy || attached);
+  };
+  const reporting = setInterval(reportProgress, REPORT_MS);
   let cancelled: unknown;
   activity.cancelled.catch((err) => {
     cancelled = err;

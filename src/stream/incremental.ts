@@ -90,6 +90,8 @@ export interface IncrementalOptions {
   stopAt?: string;
   /** Serve only `tables`: no adoption of tables created in schemas selected whole (a catch-up stream). */
   listedTablesOnly?: boolean;
+  /** Called once the source has accepted START_REPLICATION: the stream is attached (first figures exist). */
+  onAttached?: () => void;
 }
 
 export interface IncrementalStats extends ApplierStats {
@@ -209,7 +211,10 @@ export class IncrementalStream {
       };
       let socket: { pause(): void; resume(): void } | null = null;
       const feed = new SerialFeed(handle, () => socket?.pause(), () => socket?.resume(), (err) => fail(err));
-      service.on('start', () => void (socket = replicationSocket(service)));
+      service.on('start', () => {
+        socket = replicationSocket(service);
+        opts.onAttached?.();
+      });
       service.on('data', (lsn: string, msg: Pgoutput.Message) => feed.push([lsn, msg]));
       // Drained: every message received has been applied, committed and acknowledged.
       const drained = (): boolean => feed.idle && applier.idle;
