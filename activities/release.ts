@@ -1,8 +1,8 @@
 import { withClient } from '../src/conn/connect';
 import { dropOriginIfExists, dropPublicationIfExists, dropSlotIfExists } from '../src/stream/replication-objects';
-import { restoreReplicaIdentity } from '../src/stream/replica-identity';
+import { REPLICA_IDENTITY_TABLE, restoreReplicaIdentity } from '../src/stream/replica-identity';
 import { markOwnDdl, removeDdlCapture } from '../src/ddl/capture';
-import { forgetFullSync } from '../src/snapshot/progress-store';
+import { forgetFullSync, PROGRESS_TABLES } from '../src/snapshot/progress-store';
 import { describeConflict, forgetObjects, ownedObjects, taskObjects, type OwnedObject, type OwnershipConflict } from '../src/stream/ownership';
 import { progressId } from './full';
 import { logger } from '../src/log';
@@ -82,7 +82,8 @@ export async function releaseTask(input: ReleaseInput): Promise<{ slotDropped: b
         await forgetFullSync(db, input.taskId);
         await forgetFullSync(db, additionKey);
       }
-      await forgetObjects(db, owner, destinationObjects, false);
+      // The last task on this destination takes pg-dts's schema with it (its progress tables, once empty).
+      await forgetObjects(db, owner, destinationObjects, true, [...PROGRESS_TABLES, REPLICA_IDENTITY_TABLE]);
     }),
   );
   return { slotDropped };

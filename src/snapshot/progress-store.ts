@@ -27,6 +27,9 @@ export interface DoneChunk {
   bytes: number;
 }
 
+/** The tables below, in `_pg_dts`: release drops them when no task uses them any more. */
+export const PROGRESS_TABLES = ['full_sync', 'full_chunks'];
+
 const SETUP = `
   CREATE SCHEMA IF NOT EXISTS _pg_dts;
   CREATE TABLE IF NOT EXISTS _pg_dts.full_sync (
@@ -122,7 +125,7 @@ export async function completeChunk(db: ClientBase, taskId: string, table: strin
   ]);
 }
 
-/** Release: the task's progress rows go; the schema stays (other tasks may use it). */
+/** Release: the task's progress rows go (the tables and the schema only when no task uses them: forgetObjects). */
 export async function forgetFullSync(db: ClientBase, taskId: string): Promise<void> {
   // The schema may hold only other pg-dts tables (an incremental-only task never copied).
   const exists = await db.query(`SELECT to_regclass('_pg_dts.full_chunks') IS NOT NULL AND to_regclass('_pg_dts.full_sync') IS NOT NULL AS ok`);

@@ -277,9 +277,13 @@ export async function ownedObjects(
 
 /**
  * Removes this owner's rows of `objects` (after dropping them); the registry itself goes when it is empty,
- * and on the source (`dropEmptySchema`) pg-dts's schema too when nothing else is left in it.
+ * and with it pg-dts's `helperTables` (names in its schema, e.g. copy progress on the destination) that hold
+ * no rows, then, when `dropEmptySchema`, the schema when nothing else is left in it. An empty registry means
+ * no task claims anything here (a task claims before it writes those tables), so nothing else needs them.
  */
-export async function forgetObjects(db: ClientBase, owner: Owner, objects: OwnedObject[], dropEmptySchema: boolean): Promise<void> {
+export async function forgetObjects(
+  db: ClientBase, owner: Owner, objects: OwnedObject[], dropEmptySchema: boolean, helperTables: string[] = [],
+): Promise<void> {
   if (!objects.length) return;
   const access = await registryAccess(db);
   if (!access.exists) return;
@@ -295,6 +299,7 @@ export async function forgetObjects(db: ClientBase, owner: Owner, objects: Owned
     );
     if (!rows[0]!.empty || !rows[0]!.mine) return;
     await db.query(`DROP TABLE ${REGISTRY}`);
+    await dropEmptyHelperTables(db, helperTables);
     if (!dropEmptySchema) return;
     const left = await db.query(
       `SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1
@@ -305,6 +310,26 @@ export async function forgetObjects(db: ClientBase, owner: Owner, objects: Owned
     const ownsSchema = await db.query<{ ok: boolean }>(`SELECT pg_has_role(nspowner, 'USAGE') AS ok FROM pg_namespace WHERE nspname = $1`, [SCHEMA]);
     if (!left.rowCount && ownsSchema.rows[0]?.ok) await db.query(`DROP SCHEMA IF EXISTS ${SCHEMA}`);
   });
+}
+
+/**
+ * Inside forgetObjects' transaction: drops those of `tables` (in pg-dts's schema) this user owns and that hold
+ * no rows. Rows left (a task started before ownership was recorded, or a record release had to keep) keep
+ * their table. The progress stores' lock is taken too, so no store is being created meanwhile.
+ */
+async function dropEmptyHelperTables(db: ClientBase, tables: string[]): Promise<void> {
+  if (!tables.length) return;
+  await db.query(`SELECT pg_advisory_xact_lock(hashtext('pg-dts progress store'))`);
+  const { rows } = await db.query<{ name: string }>(
+    `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = $1 AND c.relname = ANY($2) AND c.relkind = 'r' AND pg_has_role(c.relowner, 'USAGE')`,
+    [SCHEMA, tables],
+  );
+  for (const { name } of rows) {
+    const table = `${SCHEMA}.${ident(name)}`;
+    const used = await db.query(`SELECT 1 FROM ${table} LIMIT 1`);
+    if (!used.rowCount) await db.query(`DROP TABLE ${table}`);
+  }
 }
 
 /** What a task claims on each side: its main objects (a full-only task has none on the source). */

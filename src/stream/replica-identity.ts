@@ -9,6 +9,9 @@ import type { ClientBase } from 'pg';
 import type { TableRef } from '../catalog/names';
 import { ident, qualified } from '../util/sql';
 
+/** The table below, in `_pg_dts`: release drops it when no task uses it any more. */
+export const REPLICA_IDENTITY_TABLE = 'replica_identity';
+
 const SETUP = `
   CREATE SCHEMA IF NOT EXISTS _pg_dts;
   CREATE TABLE IF NOT EXISTS _pg_dts.replica_identity (

@@ -67,8 +67,10 @@ describe('full data sync', () => {
     assert.equal(pk.rows[0].n, 4);
     await handle.signal('release');
     await handle.result();
-    const left = await dst.query(`SELECT count(*)::int AS n FROM _pg_dts.full_chunks`);
-    assert.equal(left.rows[0].n, 0, 'release forgets the recorded chunk progress');
+    // The table itself goes with the last task on this destination.
+    const table = (await dst.query(`SELECT to_regclass('_pg_dts.full_chunks') IS NOT NULL AS ok`)).rows[0].ok;
+    const left = table ? (await dst.query(`SELECT count(*)::int AS n FROM _pg_dts.full_chunks`)).rows[0].n : 0;
+    assert.equal(left, 0, 'release forgets the recorded chunk progress');
   });
 
   it('holds throttle.full rps, and follows a throttle signal (sourceQps) within 2 s without restarting the copy', async () => {
