@@ -18,7 +18,7 @@
 // creates the table may not alter the task's publication.
 import type { ClientBase } from 'pg';
 import { ident, literal } from '../util/sql';
-import { removePartitionTruncateCapture } from './partition-truncate';
+import { removePartitionTruncateCapture, truncateFunctionName, truncateTriggerName } from './partition-truncate';
 
 /** The prefix of the last-resort logical message sent when the recorder itself failed (see the trigger). */
 export const ddlMessagePrefix = (taskId: string): string => `pg-dts:${taskId}:ddl`;
@@ -64,12 +64,27 @@ export interface CapturedDdl {
 }
 
 function adoptionSql(s: CaptureSettings): string {
-  if (!s.adopt.length) return '';
+  // A new partition of a table the task publishes (its rows are published through the root) gets the
+  // TRUNCATE trigger of partition-truncate.ts, when the task has installed that function.
+  const partition = `
+      IF cmd.command_tag = 'CREATE TABLE' AND cmd.object_type = 'table'
+         AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = cmd.objid AND c.relispartition AND c.relkind = 'r')
+         AND to_regprocedure(${literal(`${truncateFunctionName(s.taskId)}()`)}) IS NOT NULL
+         AND EXISTS (SELECT 1 FROM pg_publication_rel pr JOIN pg_publication p ON p.oid = pr.prpubid
+                      WHERE p.pubname = ${literal(s.publication)} AND pr.prrelid = pg_partition_root(cmd.objid)) THEN
+        PERFORM set_config('pg_dts.capturing', 'on', true);
+        EXECUTE format('CREATE TRIGGER %I BEFORE TRUNCATE ON %s FOR EACH STATEMENT EXECUTE FUNCTION %s()', ${literal(truncateTriggerName(s.taskId))}, cmd.object_identity, ${literal(truncateFunctionName(s.taskId))});
+        EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER %I', cmd.object_identity, ${literal(truncateTriggerName(s.taskId))});
+        PERFORM set_config('pg_dts.capturing', 'off', true);
+      END IF;`;
+  if (!s.adopt.length) return partition;
   const cases = s.adopt
     .map((a) => `(cmd.schema_name = ${literal(a.schema)}${a.exclude.length ? ` AND (parse_ident(cmd.object_identity))[2] NOT IN (${a.exclude.map(literal).join(', ')})` : ''})`)
     .join(' OR ');
-  return `
-      IF cmd.command_tag = 'CREATE TABLE' AND cmd.object_type = 'table' AND (${cases}) THEN
+  // A partition is published through its root, not adopted as a table of its own.
+  return `${partition}
+      IF cmd.command_tag = 'CREATE TABLE' AND cmd.object_type = 'table' AND (${cases})
+         AND NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = cmd.objid AND c.relispartition) THEN
         PERFORM set_config('pg_dts.capturing', 'on', true);
         EXECUTE format('ALTER TABLE %s REPLICA IDENTITY FULL', cmd.object_identity);
         EXECUTE format('ALTER PUBLICATION %I ADD TABLE %s', ${literal(s.publication)}, cmd.object_identity);

@@ -12,8 +12,8 @@ import type { ClientBase } from 'pg';
 import type { TableRef } from '../catalog/names';
 import { ident, qualified } from '../util/sql';
 
-const functionName = (taskId: string): string => `_pg_dts.truncate_record_${taskId}`;
-const triggerName = (taskId: string): string => `dts_truncate_${taskId}`;
+export const truncateFunctionName = (taskId: string): string => `_pg_dts.truncate_record_${taskId}`;
+export const truncateTriggerName = (taskId: string): string => `dts_truncate_${taskId}`;
 
 /** What the trigger records: the truncated partition and its root (the table the task selects). */
 export interface CapturedTruncate {
@@ -26,7 +26,7 @@ export const isCapturedTruncate = (x: unknown): x is CapturedTruncate => !!x && 
 /** Installs (idempotently) the trigger on every leaf partition of the selected partitioned tables; `log` is the capture table. */
 export async function installPartitionTruncateCapture(db: ClientBase, taskId: string, log: TableRef, selected: TableRef[]): Promise<number> {
   await db.query(`
-CREATE OR REPLACE FUNCTION ${functionName(taskId)}() RETURNS trigger
+CREATE OR REPLACE FUNCTION ${truncateFunctionName(taskId)}() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $pgdts$
 BEGIN
   INSERT INTO ${ident(log.schema)}.${ident(log.name)} (captured)
@@ -37,18 +37,18 @@ BEGIN
   RETURN NULL;
 END
 $pgdts$`);
-  await db.query(`REVOKE ALL ON FUNCTION ${functionName(taskId)}() FROM PUBLIC`);
+  await db.query(`REVOKE ALL ON FUNCTION ${truncateFunctionName(taskId)}() FROM PUBLIC`);
   if (!selected.length) return 0;
   const { rows } = await db.query<{ leaf: string; has: boolean }>(
     `SELECT t.relid::regclass::text AS leaf,
             EXISTS (SELECT 1 FROM pg_trigger g WHERE g.tgrelid = t.relid AND g.tgname = $2) AS has
        FROM unnest($1::regclass[]) AS r(root), pg_partition_tree(r.root) t
       WHERE t.isleaf AND t.level > 0`,
-    [selected.map(qualified), triggerName(taskId)],
+    [selected.map(qualified), truncateTriggerName(taskId)],
   );
   for (const r of rows.filter((x) => !x.has)) {
-    await db.query(`CREATE TRIGGER ${ident(triggerName(taskId))} BEFORE TRUNCATE ON ${r.leaf} FOR EACH STATEMENT EXECUTE FUNCTION ${functionName(taskId)}()`);
-    await db.query(`ALTER TABLE ${r.leaf} ENABLE ALWAYS TRIGGER ${ident(triggerName(taskId))}`);
+    await db.query(`CREATE TRIGGER ${ident(truncateTriggerName(taskId))} BEFORE TRUNCATE ON ${r.leaf} FOR EACH STATEMENT EXECUTE FUNCTION ${truncateFunctionName(taskId)}()`);
+    await db.query(`ALTER TABLE ${r.leaf} ENABLE ALWAYS TRIGGER ${ident(truncateTriggerName(taskId))}`);
   }
   return rows.length;
 }
@@ -57,10 +57,10 @@ $pgdts$`);
 export async function removePartitionTruncateCapture(db: ClientBase, taskId: string): Promise<void> {
   const { rows } = await db.query<{ rel: string }>(
     `SELECT tgrelid::regclass::text AS rel FROM pg_trigger WHERE tgname = $1 AND tgfoid = to_regprocedure($2)`,
-    [triggerName(taskId), `${functionName(taskId)}()`],
+    [truncateTriggerName(taskId), `${truncateFunctionName(taskId)}()`],
   );
-  for (const r of rows) await db.query(`DROP TRIGGER IF EXISTS ${ident(triggerName(taskId))} ON ${r.rel}`);
-  await db.query(`DROP FUNCTION IF EXISTS ${functionName(taskId)}()`);
+  for (const r of rows) await db.query(`DROP TRIGGER IF EXISTS ${ident(truncateTriggerName(taskId))} ON ${r.rel}`);
+  await db.query(`DROP FUNCTION IF EXISTS ${truncateFunctionName(taskId)}()`);
 }
 
 /** The selected tables that are partitioned on the source. */

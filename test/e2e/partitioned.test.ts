@@ -2,7 +2,8 @@
 // (with default partitions and a sub-partitioned range partition) are created by schema sync with all of
 // their partitions, copied by the full sync, then followed by incremental sync — an insert into every
 // partition, updates that move rows to another partition, deletes — until each partition on the
-// destination holds exactly the source's rows; a TRUNCATE of single partitions is replicated too.
+// destination holds exactly the source's rows; a TRUNCATE of single partitions, and partitions and partitioned tables
+// created while the task streams, are replicated too.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
@@ -109,6 +110,25 @@ describe('partitioned tables end to end', () => {
     await waitForConvergence(src, dst, PARTITIONS, 60_000);
     assert.deepEqual((await dst.query(`SELECT id FROM part.regions_eu`)).rows, [{ id: 30001 }]);
     assert.equal((await dst.query(`SELECT count(*)::int AS n FROM part.events_2025_h1`)).rows[0].n, 0);
+    // Next period's partition, a partition in another schema, and a new partitioned table with its
+    // partition, created while the task streams, with rows right after them; then a TRUNCATE of the new
+    // partition (its trigger was added by the capture).
+    await src.query(`CREATE TABLE part.events_2032 PARTITION OF part.events FOR VALUES FROM ('2032-01-01') TO ('2033-01-01');
+                     INSERT INTO part.events VALUES (50001, '2032-05-01', 'next period'), (50002, '2032-06-01', 'next period')`);
+    await src.query(`CREATE SCHEMA part_extra; CREATE TABLE part_extra.regions_asia PARTITION OF part.regions FOR VALUES IN ('asia');
+                     INSERT INTO part.regions VALUES (50001, 'asia', 'new partition elsewhere')`);
+    await src.query(`CREATE TABLE part.logs (id int, at date, v text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+                     CREATE TABLE part.logs_2024 PARTITION OF part.logs FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+                     INSERT INTO part.logs VALUES (1, '2024-02-02', 'log')`);
+    await src.query(`INSERT INTO part.events VALUES (50003, '2032-07-01', 'next period'); TRUNCATE part.events_2032; INSERT INTO part.events VALUES (50004, '2032-08-01', 'after')`);
+    const more = { ...PARTITIONS, 'part.events_2032': 'id, at', 'part_extra.regions_asia': 'id, region', 'part.logs_2024': 'id, at', 'part.logs': 'id, at' };
+    await waitForConvergence(src, dst, more, 60_000);
+    assert.deepEqual((await dst.query(`SELECT id::int FROM part.events_2032`)).rows, [{ id: 50004 }]);
+    assert.deepEqual((await dst.query(`SELECT id FROM part_extra.regions_asia`)).rows, [{ id: 50001 }]);
+    const st = await handle.query(statusQuery);
+    assert.equal(st.phase, 'incremental');
+    assert.deepEqual(st.incremental?.ddl?.refusedBy ?? {}, {}, JSON.stringify(st.incremental?.ddl?.recent));
+
     // Release removes the truncate triggers with the rest of the capture.
     await handle.signal('release');
     await handle.result();
