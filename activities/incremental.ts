@@ -1,7 +1,6 @@
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import type { SelectedTable } from '../src/catalog/names';
 import { withClient } from '../src/conn/connect';
-import { captureNeedsUpgrade, installDdlCapture, markOwnDdl } from '../src/ddl/capture';
 import { ChangeTooLargeError, IncrementalStream } from '../src/stream/incremental';
 import { createSlot, evictStaleSessions, slotExists } from '../src/stream/replication-objects';
 import { logger } from '../src/log';
@@ -9,7 +8,7 @@ import { limitsOf, RateLimiter } from '../src/util/rate-limiter';
 import { taskAlerts } from './alert-state';
 import { claimTaskObjects } from './ownership';
 import { RetryWindow } from './retry-window';
-import { adoptedSchemas, prepareSource } from './source-setup';
+import { prepareSource, refreshCapture } from './source-setup';
 import { watchThrottle } from './throttle-watch';
 import { incrementalMetrics } from '../src/metrics/feed';
 import { progressReporter, taskContext, type TaskInput } from './context';
@@ -48,12 +47,8 @@ export async function incrementalSync(input: IncrementalInput): Promise<void> {
     if (!(await slotExists(db, ctx.slot))) {
       await prepareSource(ctx, input.spec, input.taskId, input.tables);
       await createSlot(db, ctx.slot);
-    } else if (await captureNeedsUpgrade(db, input.taskId)) {
-      // A task started by an earlier release captures DDL as logical messages, which the stream no longer
-      // trusts: move it to its capture table before streaming (DDL since the last attempt stays refused).
-      await markOwnDdl(db);
-      await installDdlCapture(db, { taskId: input.taskId, publication: ctx.publication, adopt: adoptedSchemas(input.spec) });
-      logger.info({ task: input.taskId }, 'DDL capture moved from logical messages to the capture table');
+    } else {
+      await refreshCapture(db, ctx, input.spec, input.taskId, input.tables);
     }
     const evicted = await withClient(ctx.destination, (dst) => evictStaleSessions(db, dst, ctx.slot, ctx.applicationName));
     if (evicted) logger.warn({ evicted }, 'ended sessions of a previous stream attempt that were still attached');

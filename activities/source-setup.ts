@@ -7,7 +7,8 @@ import { logger } from '../src/log';
 import type { TaskSpec } from '../src/spec/schema';
 import { setReplicaIdentityFull } from '../src/stream/replica-identity';
 import { ensurePublication, publishedTables } from '../src/stream/replication-objects';
-import { ddlCaptureSupport, ddlLogTable, installDdlCapture, markOwnDdl } from '../src/ddl/capture';
+import type { ClientBase } from 'pg';
+import { captureInstalled, captureNeedsUpgrade, ddlCaptureSupport, ddlLogTable, installDdlCapture, markOwnDdl } from '../src/ddl/capture';
 import { installPartitionTruncateCapture, partitionedAmong } from '../src/ddl/partition-truncate';
 import type { TaskNaming } from '../src/spec/task-id';
 import type { TaskContext } from './context';
@@ -31,11 +32,30 @@ export async function prepareSource(ctx: TaskContext, spec: TaskSpec, taskId: st
     const capture = await ddlCaptureSupport(src);
     if (capture.ok) {
       await installDdlCapture(src, { taskId, publication: ctx.publication, adopt: adoptedSchemas(spec) });
-      const roots = await partitionedAmong(src, tables.map((t) => t.source));
-      await installPartitionTruncateCapture(src, taskId, ddlLogTable(taskId), roots);
-    }
-    else logger.warn({ task: taskId, reason: capture.reason }, 'DDL is not replicated for this task');
+      await installTruncateTriggers(src, taskId, tables);
+    } else logger.warn({ task: taskId, reason: capture.reason }, 'DDL is not replicated for this task');
   });
+}
+
+async function installTruncateTriggers(src: ClientBase, taskId: string, tables: SelectedTable[]): Promise<void> {
+  const roots = await partitionedAmong(src, tables.map((t) => t.source));
+  await installPartitionTruncateCapture(src, taskId, ddlLogTable(taskId), roots);
+}
+
+/**
+ * At each stream start, a task's capture is brought up to what this release installs: a capture from an
+ * earlier release (logical messages) moves to its capture table, and every partition of its selected
+ * partitioned tables has its TRUNCATE trigger (partitions made before the capture added them itself).
+ */
+export async function refreshCapture(src: ClientBase, ctx: TaskContext, spec: TaskSpec, taskId: string, tables: SelectedTable[]): Promise<void> {
+  if (!(await captureInstalled(src, taskId))) return;
+  await markOwnDdl(src);
+  if (await captureNeedsUpgrade(src, taskId)) {
+    // Logical messages are no longer trusted: DDL since the last attempt stays refused (counted as ignored).
+    await installDdlCapture(src, { taskId, publication: ctx.publication, adopt: adoptedSchemas(spec) });
+    logger.info({ task: taskId }, 'DDL capture moved from logical messages to the capture table');
+  }
+  await installTruncateTriggers(src, taskId, tables);
 }
 
 /** Schemas selected whole (with DDL on): a table created there joins the task. */

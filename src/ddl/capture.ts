@@ -244,6 +244,12 @@ export function parseCaptureFailure(prefix: string, msg: { prefix: string; conte
   return 'forged';
 }
 
+/** Whether the task captures DDL on this source (its event triggers exist). */
+export async function captureInstalled(db: ClientBase, taskId: string): Promise<boolean> {
+  const r = await db.query('SELECT 1 FROM pg_event_trigger WHERE evtname = $1', [triggerNames(taskId)[0]]);
+  return (r.rowCount ?? 0) > 0;
+}
+
 /** Whether the task's capture predates the capture table (messages): a stream upgrades it before it starts. */
 export async function captureNeedsUpgrade(db: ClientBase, taskId: string): Promise<boolean> {
   const { rows } = await db.query<{ triggers: boolean; table: boolean }>(

@@ -99,6 +99,17 @@ describe('partitioned tables end to end', () => {
     const gone = await dst.query(`SELECT count(*)::int AS n FROM part.events WHERE id IN (10003, 10004, 7)`);
     assert.equal(gone.rows[0].n, 0);
 
+    // A task whose partition has no TRUNCATE trigger (started by an earlier release) gets it back at its
+    // next stream start (pause/resume here).
+    const trigger = (await src.query(`SELECT tgname FROM pg_trigger WHERE tgrelid = 'part.buckets_0'::regclass AND tgname LIKE 'dts_truncate_%'`)).rows[0]!.tgname as string;
+    await src.query(`DROP TRIGGER ${trigger} ON part.buckets_0`);
+    await handle.signal('pause');
+    await waitFor('paused', async () => (await handle.query(statusQuery)).phase === 'paused', 60_000, 200);
+    await handle.signal('resume');
+    await waitFor('streaming again', async () => (await handle.query(statusQuery)).phase === 'incremental', 60_000, 200);
+    await waitFor('trigger restored', async () => (await src.query(`SELECT 1 FROM pg_trigger WHERE tgrelid = 'part.buckets_0'::regclass AND tgname = $1`, [trigger])).rowCount === 1, 60_000, 200);
+    await src.query(`TRUNCATE part.buckets_0`);
+
     // TRUNCATE of single partitions (pgoutput drops it when publishing through the root): a leaf, a
     // sub-partition, and one in a transaction with rows written before and after it.
     const before = (await dst.query(`SELECT count(*)::int AS n FROM part.regions_eu`)).rows[0].n as number;
