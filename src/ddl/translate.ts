@@ -29,6 +29,8 @@ import { translateCreateTable } from './translate-create';
 import { translateDropTable } from './translate-drop';
 import { translateCreateIndex } from './translate-index';
 import { translateRename } from './translate-rename';
+import { translateMigrationDdl } from './translate-migration';
+import { translateObjectDdl } from './translate-objects';
 import type { DdlContext, DdlDecision } from './types';
 
 export type { DdlContext, DdlDecision, DdlEffect, DroppedPart, SkipReason } from './types';
@@ -63,5 +65,11 @@ export function translateDdl(sql: string, ctx: DdlContext): DdlDecision {
       break;
     }
   }
-  return skip('unsupported', `${commandTag(node as Node)} is not replicated`);
+  // Statements on other kinds of objects: everyday migration DDL (indexes, constraints, sequences, types,
+  // comments), then views, routines, triggers, rules and policies. Each returns null when it is not theirs.
+  return (
+    translateMigrationDdl(node as Node, ctx, names, behavior, sql) ??
+    translateObjectDdl(node as Node, ctx, names, behavior, sql) ??
+    skip('unsupported', `${commandTag(node as Node)} is not replicated`)
+  );
 }
