@@ -4,6 +4,7 @@ import { withClient } from '../src/conn/connect';
 import { SchemaSpecError, type SchemaPlan } from '../src/schema/ddl';
 import { applyGroupsInParallel, applyStatements, planSchema, SchemaStatementError, syncSequencePositions } from '../src/schema/sync';
 import { logger } from '../src/log';
+import { createNonTableObjects, planObjectsFromSource, type ObjectsOutcome } from '../src/schema/object-apply';
 import { withRetryWindows } from './retry-window';
 import { taskContext, type TaskInput } from './context';
 
@@ -60,18 +61,20 @@ const MAX_PLAN_PAYLOAD_BYTES = 512 * 1024;
  * After the data: deferred keys and secondary indexes (tables in parallel), foreign keys, sequence positions
  * (serial, identity, defaults' and, with a whole schema selected, its standalone sequences).
  */
-export async function finishSchema(input: FinishInput): Promise<{ statements: number; sequences: number; skippedForeignKeys: string[] }> {
+export async function finishSchema(input: FinishInput): Promise<FinishOutcome> {
   return withRetryWindows(input.spec, 'finishSchema', () => finishSchemaOnce(input).catch(failFastOnPermanent));
 }
 
 type FinishInput = SchemaInput & { createObjects: boolean; plan?: AfterDataPlan };
+type FinishOutcome = { statements: number; sequences: number; skippedForeignKeys: string[]; objects?: ObjectsOutcome };
 
-async function finishSchemaOnce(input: FinishInput): Promise<{ statements: number; sequences: number; skippedForeignKeys: string[] }> {
+async function finishSchemaOnce(input: FinishInput): Promise<FinishOutcome> {
   const ctx = taskContext(input);
   return withClient(ctx.source, (src) =>
     withClient(ctx.destination, async (dst) => {
       let statements = 0;
       let skippedForeignKeys: string[] = [];
+      let objects: ObjectsOutcome | undefined;
       const t0 = Date.now();
       const seconds = (since: number): number => (Date.now() - since) / 1000;
       if (input.createObjects) {
@@ -86,11 +89,16 @@ async function finishSchemaOnce(input: FinishInput): Promise<{ statements: numbe
         statements = plan.afterData.flat().length + plan.foreignKeys.length;
         skippedForeignKeys = plan.skippedForeignKeys;
         if (skippedForeignKeys.length) logger.warn({ skippedForeignKeys }, 'foreign keys to unselected tables were not created');
+        // Views, routines, triggers, rules, policies: after the data, so no trigger saw the copy (docs/schema-sync.md).
+        objects = await createNonTableObjects(dst, await planObjectsFromSource(ctx.source, input.spec, input.tables));
+        if (objects.unsupported.length || objects.failed.length || objects.notPopulated.length) {
+          logger.warn({ task: input.taskId, ...objects }, 'some views, routines, triggers, rules or policies were not created (or not populated)');
+        }
       }
       const t1 = Date.now();
       const sequences = await syncSequencePositions(src, dst, input.spec, input.tables);
       logger.info({ task: input.taskId, sequences, sequencesSeconds: seconds(t1), totalSeconds: seconds(t0) }, 'sequence positions copied');
-      return { statements, sequences, skippedForeignKeys };
+      return { statements, sequences, skippedForeignKeys, ...(objects ? { objects } : {}) };
     }),
   );
 }

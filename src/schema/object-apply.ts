@@ -1,0 +1,77 @@
+// Creating the planned views, routines, triggers, rules and policies on the destination: after the data and
+// keys, in one transaction. Each object gets a savepoint; one that fails (a view over a view not made yet)
+// is tried again after the others, until a round makes no progress. What still fails is reported, not
+// hidden, and the rest is committed.
+import type { Client, ClientConfig } from 'pg';
+import { withClient } from '../conn/connect';
+import type { Mapping, SelectedTable } from '../catalog/names';
+import { ident } from '../util/sql';
+import { planNonTableObjects, type NonTableObjectsPlan, type UnsupportedObject } from './non-table-objects';
+import { SchemaStatementError } from './sync';
+
+export interface ObjectsOutcome {
+  created: number;
+  /** Not created, with the reason (listed by the precheck too). */
+  unsupported: UnsupportedObject[];
+  /** Planned but refused by the destination: `name: error`. */
+  failed: string[];
+  /** Materialized views created WITH NO DATA. */
+  notPopulated: string[];
+}
+
+/** Reads the source's objects (search_path '' so every name in their definitions is schema-qualified). */
+export async function planObjectsFromSource(source: ClientConfig, spec: Mapping, tables: SelectedTable[]): Promise<NonTableObjectsPlan> {
+  return withClient(source, async (db) => {
+    await db.query(`SET search_path = ''`);
+    return planNonTableObjects(db, spec, tables);
+  });
+}
+
+export async function createNonTableObjects(destination: Client, plan: NonTableObjectsPlan): Promise<ObjectsOutcome> {
+  await destination.query('BEGIN');
+  try {
+    // Bodies are not validated at CREATE (pg_dump's way): a function may name a table or another function
+    // created after it. The definitions are fully qualified, so the empty search path finds nothing else.
+    await destination.query(`SELECT set_config('search_path', '', true), set_config('check_function_bodies', 'off', true)`);
+    for (const ext of plan.extensions) {
+      for (const sql of [`CREATE SCHEMA IF NOT EXISTS ${ident(ext.schema)}`, `CREATE EXTENSION IF NOT EXISTS ${ident(ext.name)} SCHEMA ${ident(ext.schema)}`]) {
+        try {
+          await destination.query(sql);
+        } catch (err) {
+          throw new SchemaStatementError(err as Error, sql);
+        }
+      }
+    }
+    let pending = plan.objects;
+    const errors = new Map<string, string>();
+    let created = 0;
+    for (let progress = true; pending.length && progress;) {
+      progress = false;
+      const next: typeof pending = [];
+      for (const object of pending) {
+        await destination.query('SAVEPOINT dts_object');
+        try {
+          for (const sql of object.statements) await destination.query(sql);
+          await destination.query('RELEASE SAVEPOINT dts_object');
+          created++;
+          progress = true;
+        } catch (err) {
+          await destination.query('ROLLBACK TO SAVEPOINT dts_object');
+          errors.set(object.name, (err as Error).message);
+          next.push(object);
+        }
+      }
+      pending = next;
+    }
+    await destination.query('COMMIT');
+    return {
+      created,
+      unsupported: plan.unsupported,
+      failed: pending.map((o) => `${o.kind} ${o.name}: ${errors.get(o.name)}`),
+      notPopulated: plan.notPopulated,
+    };
+  } catch (err) {
+    await destination.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
+}
