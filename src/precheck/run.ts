@@ -12,6 +12,7 @@ import { connected, connectFailed, type Side } from './items/connect';
 import { runCheckItems } from './items';
 import type { CheckResult, PrecheckReport } from './types';
 import { gatherOwnership, type OwnedObject, type Owner } from '../stream/ownership';
+import { gatherObjectExtensions } from './facts/non-table-objects';
 
 export interface PrecheckOutcome {
   report: PrecheckReport;
@@ -83,7 +84,9 @@ export async function runPrecheck(
   const targets = selection.tables.map((t) => t.target);
   const dst = await onSide<DestinationFacts>('destination', destination, async (db) => {
     const facts = await gatherDestinationFacts(db, targets, src.ok && spec.syncTypes.includes('full') && spec.precheck.diskSpaceProbe);
-    return options.task ? { ...facts, ownership: await gatherOwnership(db, options.task.destination) } : facts;
+    const objectExtensions = src.ok && src.facts.nonTableObjects ? await gatherObjectExtensions(db, src.facts.nonTableObjects.extensions.map((e) => e.name)) : undefined;
+    const withObjects = objectExtensions ? { ...facts, objectExtensions } : facts;
+    return options.task ? { ...withObjects, ownership: await gatherOwnership(db, options.task.destination) } : withObjects;
   });
   if (!src.ok || !dst.ok) return { report: judge([src.result, dst.result], []), tables: selection.tables };
   const results = [

@@ -6,6 +6,7 @@ import { gatherRowFilters } from './row-filters';
 import { gatherLongTransactions, gatherSourceServer } from './source';
 import { gatherExtensionMembers, gatherHypertables, gatherInheritance, gatherPartitions, gatherSequenceUses } from './structure';
 import { gatherTables } from './tables';
+import { gatherNonTableObjects } from './non-table-objects';
 import type { SourceFacts } from './types';
 
 export { gatherDestinationFacts } from './destination';
@@ -31,5 +32,6 @@ export async function gatherSourceFacts(
     hypertables: await gatherHypertables(db, refs),
     extensionMembers: await gatherExtensionMembers(db, oids),
     rowFilters: await gatherRowFilters(db, spec, tables),
+    nonTableObjects: await gatherNonTableObjects(db, spec, selected),
   };
 }

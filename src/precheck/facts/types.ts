@@ -3,6 +3,7 @@
 // destination.ts with set-based catalog queries: one query per concern, whatever the number of tables.
 import type { TableRef } from '../../catalog/names';
 import type { OwnershipFacts } from '../../stream/ownership';
+import type { NonTableObjectFacts, ObjectExtensionFacts } from './non-table-objects';
 
 /** One selected source table, as the catalog has it. */
 export interface TableFacts {
@@ -114,6 +115,8 @@ export interface SourceFacts {
   rowFilters: RowFilterFacts[];
   /** The task's names on the source and who owns them (gathered when the precheck knows the task). */
   ownership?: OwnershipFacts;
+  /** Views, routines, triggers, rules, policies schema sync will not create, and extensions they need (non-table-objects.ts). */
+  nonTableObjects?: NonTableObjectFacts;
 }
 
 export interface TargetSchemaFacts {
@@ -144,6 +147,8 @@ export interface DestinationFacts {
   space: SpaceFacts;
   /** The task's names on the destination and who owns them (gathered when the precheck knows the task). */
   ownership?: OwnershipFacts;
+  /** The extensions in the source's nonTableObjects, as the destination has them. */
+  objectExtensions?: ObjectExtensionFacts[];
 }
 
 /** The schema pg-dts keeps its progress and bookkeeping in, on the destination. */

@@ -9,6 +9,7 @@ import {
 import { ddlCapture, longTransactions, replicationSlots, slotFailover, walLevel, walSenders } from './replication';
 import { rowFilters, rowFilterVersion } from './row-filter';
 import { taskIdUnique } from './ownership';
+import { nonTableExtensions, nonTableObjects } from './non-table-objects';
 import { objectsExist, objectsNotEmpty } from './selection';
 import { extensionMembers, hypertables, inheritance, partitions, primaryKey, replicaIdentity, replicaIdentityNone, sequences } from './tables';
 import { destinationVersion, encoding, sourceTruncate, sourceVersion } from './versions';
@@ -25,7 +26,7 @@ export const ITEMS: CheckItem[] = [
   hypertables, inheritance, extensionMembers, partitions, sequences,
   tableCollisions, columnCollisions, unknownColumns, excludedKeyColumns,
   rowFilterVersion, rowFilters,
-  conflictingTables, targetsExist, destinationSpace,
+  conflictingTables, targetsExist, destinationSpace, nonTableObjects, nonTableExtensions,
 ];
 
 export function runCheckItems(input: CheckInput): CheckResult[] {
