@@ -3,6 +3,7 @@ import type { SelectedTable } from '../src/catalog/names';
 import { withClient } from '../src/conn/connect';
 import { SchemaSpecError, type SchemaPlan } from '../src/schema/ddl';
 import { applyGroupsInParallel, applyStatements, planSchema, SchemaStatementError, syncSequencePositions } from '../src/schema/sync';
+import { extensionStatements } from '../src/schema/extensions';
 import { logger } from '../src/log';
 import { createNonTableObjects, planObjectsFromSource, type ObjectsOutcome } from '../src/schema/object-apply';
 import { withRetryWindows } from './retry-window';
@@ -47,7 +48,9 @@ async function createSchemaOnce(
   if (plan.skippedForExcludedColumns.length) {
     logger.warn({ task: input.taskId, skipped: plan.skippedForExcludedColumns }, 'objects using excluded columns were not created');
   }
-  await withClient(ctx.destination, (dst) => applyStatements(dst, plan.beforeData));
+  // Extensions the definitions need come first (the precheck reported them as "will be created").
+  const extensions = await withClient(ctx.source, (src) => withClient(ctx.destination, (dst) => extensionStatements(src, dst, input.tables)));
+  await withClient(ctx.destination, (dst) => applyStatements(dst, [...extensions, ...plan.beforeData]));
   const afterData: AfterDataPlan = { afterData: plan.afterData, foreignKeys: plan.foreignKeys, skippedForeignKeys: plan.skippedForeignKeys };
   // Temporal refuses payloads over 2 MB: a plan too big to travel is made again by finishSchema instead.
   const fits = JSON.stringify(afterData).length <= MAX_PLAN_PAYLOAD_BYTES;

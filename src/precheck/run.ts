@@ -13,6 +13,7 @@ import { runCheckItems } from './items';
 import type { CheckResult, PrecheckReport } from './types';
 import { gatherOwnership, type OwnedObject, type Owner } from '../stream/ownership';
 import { gatherObjectExtensions } from './facts/non-table-objects';
+import { gatherDependencyPresence } from './facts/table-dependencies';
 
 export interface PrecheckOutcome {
   report: PrecheckReport;
@@ -83,7 +84,9 @@ export async function runPrecheck(
   });
   const targets = selection.tables.map((t) => t.target);
   const dst = await onSide<DestinationFacts>('destination', destination, async (db) => {
-    const facts = await gatherDestinationFacts(db, targets, src.ok && spec.syncTypes.includes('full') && spec.precheck.diskSpaceProbe);
+    const gathered = await gatherDestinationFacts(db, targets, src.ok && spec.syncTypes.includes('full') && spec.precheck.diskSpaceProbe);
+    const needs = src.ok ? src.facts.tableDependencies : undefined;
+    const facts = needs ? { ...gathered, dependencyPresence: await gatherDependencyPresence(db, needs) } : gathered;
     const objectExtensions = src.ok && src.facts.nonTableObjects ? await gatherObjectExtensions(db, src.facts.nonTableObjects.extensions.map((e) => e.name)) : undefined;
     const withObjects = objectExtensions ? { ...facts, objectExtensions } : facts;
     return options.task ? { ...withObjects, ownership: await gatherOwnership(db, options.task.destination) } : withObjects;

@@ -7,6 +7,7 @@ import { gatherLongTransactions, gatherSourceServer } from './source';
 import { gatherExtensionMembers, gatherHypertables, gatherInheritance, gatherPartitions, gatherSequenceUses } from './structure';
 import { gatherTables } from './tables';
 import { gatherNonTableObjects } from './non-table-objects';
+import { gatherTableDependencies } from './table-dependencies';
 import type { SourceFacts } from './types';
 
 export { gatherDestinationFacts } from './destination';
@@ -33,5 +34,6 @@ export async function gatherSourceFacts(
     extensionMembers: await gatherExtensionMembers(db, oids),
     rowFilters: await gatherRowFilters(db, spec, tables),
     nonTableObjects: await gatherNonTableObjects(db, spec, selected),
+    tableDependencies: await gatherTableDependencies(db, oids),
   };
 }

@@ -4,6 +4,7 @@
 import type { TableRef } from '../../catalog/names';
 import type { OwnershipFacts } from '../../stream/ownership';
 import type { NonTableObjectFacts, ObjectExtensionFacts } from './non-table-objects';
+import type { DependencyPresence, TableDependency } from './table-dependencies';
 
 /** One selected source table, as the catalog has it. */
 export interface TableFacts {
@@ -115,6 +116,8 @@ export interface SourceFacts {
   rowFilters: RowFilterFacts[];
   /** The task's names on the source and who owns them (gathered when the precheck knows the task). */
   ownership?: OwnershipFacts;
+  /** Extensions and user objects the selected tables' definitions need (table-dependencies.ts). */
+  tableDependencies?: TableDependency[];
   /** Views, routines, triggers, rules, policies schema sync will not create, and extensions they need (non-table-objects.ts). */
   nonTableObjects?: NonTableObjectFacts;
 }
@@ -147,6 +150,8 @@ export interface DestinationFacts {
   space: SpaceFacts;
   /** The task's names on the destination and who owns them (gathered when the precheck knows the task). */
   ownership?: OwnershipFacts;
+  /** Which of the source's tableDependencies the destination has (or can install). */
+  dependencyPresence?: DependencyPresence;
   /** The extensions in the source's nonTableObjects, as the destination has them. */
   objectExtensions?: ObjectExtensionFacts[];
 }

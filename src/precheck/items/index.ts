@@ -9,6 +9,7 @@ import {
 import { ddlCapture, longTransactions, replicationSlots, slotFailover, walLevel, walSenders } from './replication';
 import { rowFilters, rowFilterVersion } from './row-filter';
 import { taskIdUnique } from './ownership';
+import { tableDependencies } from './table-dependencies';
 import { nonTableExtensions, nonTableObjects } from './non-table-objects';
 import { objectsExist, objectsNotEmpty } from './selection';
 import { extensionMembers, hypertables, inheritance, partitions, primaryKey, replicaIdentity, replicaIdentityNone, sequences } from './tables';
@@ -23,7 +24,7 @@ export const ITEMS: CheckItem[] = [
   sourceReplication, sourceCreate, sourceOwnership, sourceSelect,
   destinationCreate, destinationOrigins, destinationReplicationRole,
   primaryKey, replicaIdentity, replicaIdentityNone,
-  hypertables, inheritance, extensionMembers, partitions, sequences,
+  hypertables, inheritance, extensionMembers, tableDependencies, partitions, sequences,
   tableCollisions, columnCollisions, unknownColumns, excludedKeyColumns,
   rowFilterVersion, rowFilters,
   conflictingTables, targetsExist, destinationSpace, nonTableObjects, nonTableExtensions,
