@@ -8,13 +8,13 @@ import { objectEntryFor, tableOperations } from '../catalog/names';
 import type { CapturedDdl } from './capture';
 import { findFiredStatement } from './statements';
 import { translateDdl } from './translate';
-import type { DdlDecision, DdlEffect, SkipReason } from './types';
+import type { CapturedObject, DdlDecision, DdlEffect, ObjectKind, SkipReason } from './types';
 
 /** Why a DDL was not replicated: the translator's reasons and the stream's own. */
 export type RefusalReason = SkipReason | 'replica-role' | 'in-function' | 'mixed-with-rows' | 'capture-failed' | 'unparsable' | 'unverified' | 'name-collision' | 'partition-missing';
 
 export type ReplayDecision =
-  | { kind: 'apply'; statement: string; statements: string[]; effects: DdlEffect[]; searchPath: string[]; notes: string[] }
+  | { kind: 'apply'; statement: string; statements: string[]; effects: DdlEffect[]; searchPath: string[]; notes: string[]; commitAfter?: true }
   | { kind: 'refuse'; reason: RefusalReason; statement: string; detail: string };
 
 export interface Selection {
@@ -60,6 +60,7 @@ export function decideDdl(captured: CapturedDdl, mapping: Mapping, selection: Se
       return !!entry && !entry.tables;
     },
     ddlEnabled: (ref) => tableOperations(mapping, ref).ddl,
+    resolveObject: (kind, name) => resolveObject(captured, kind, name),
   });
   if (decision.kind === 'skip') return refuse(decision.reason, decision.detail, statement);
   if (captured.unverified) {
@@ -68,6 +69,7 @@ export function decideDdl(captured: CapturedDdl, mapping: Mapping, selection: Se
   return {
     kind: 'apply', statement, statements: decision.statements, effects: decision.effects, searchPath: decision.searchPath,
     notes: decision.dropped.map((d) => `${d.reason}: ${d.detail}`),
+    ...(decision.commitAfter ? { commitAfter: true as const } : {}),
   };
 }
 
@@ -78,7 +80,8 @@ function capturedTables(c: CapturedDdl): { refs: TableRef[]; schemas: string[]; 
   for (const o of c.objects ?? []) {
     if (o.schema) schemas.push(o.schema);
     if (o.type === 'table' || o.type === 'table column' || o.type === 'table constraint') {
-      const parts = splitIdentity(o.identity);
+      // A constraint's identity is `name on schema.table`.
+      const parts = splitIdentity(o.type === 'table constraint' ? o.identity.slice(o.identity.lastIndexOf(' on ') + 4) : o.identity);
       if (parts.length >= 2) refs.push({ schema: parts[0]!, name: parts[1]! });
     }
   }
@@ -87,6 +90,23 @@ function capturedTables(c: CapturedDdl): { refs: TableRef[]; schemas: string[]; 
     if (d.type === 'table' && d.schema && d.name) refs.push({ schema: d.schema, name: d.name });
   }
   return { refs, schemas, dropping: !!c.dropped?.length };
+}
+
+const OBJECT_TYPES: Record<ObjectKind, string[]> = { index: ['index'], sequence: ['sequence'], type: ['type', 'composite type'] };
+
+/** An index, sequence or type the statement named -> the captured object (its schema, its table). */
+function resolveObject(c: CapturedDdl, kind: ObjectKind, name: { schema?: string; name: string }): CapturedObject | null {
+  const fits = (schema: string | null, objName: string | null): boolean => !!schema && objName === name.name && (!name.schema || name.schema === schema);
+  for (const d of c.dropped ?? []) {
+    if (OBJECT_TYPES[kind].includes(d.type) && fits(d.schema, d.name)) return { schema: d.schema!, name: d.name!, ...(d.table ? { table: d.table } : {}) };
+  }
+  for (const o of c.objects ?? []) {
+    if (!OBJECT_TYPES[kind].includes(o.type)) continue;
+    // A type's identity may carry [] (its array type) — never the one a statement names.
+    const parts = splitIdentity(o.identity);
+    if (parts.length === 2 && fits(parts[0]!, parts[1]!)) return { schema: parts[0]!, name: parts[1]!, ...(o.table ? { table: o.table } : {}) };
+  }
+  return null;
 }
 
 /**

@@ -16,6 +16,7 @@
 // transaction: REPLICA IDENTITY FULL and added to the publication, so its first row is already published.
 // The recording function is SECURITY DEFINER (owned by the task's superuser): the application's role that
 // creates the table may not alter the task's publication.
+import { createHash } from 'node:crypto';
 import type { ClientBase } from 'pg';
 import { ident, literal } from '../util/sql';
 import { removePartitionTruncateCapture, truncateFunctionName, truncateTriggerName } from './partition-truncate';
@@ -31,7 +32,9 @@ export const CAPTURE_ROWS_KEPT = 1000;
 
 const functionName = (taskId: string): string => `_pg_dts.ddl_capture_${taskId}`;
 const recorderName = (taskId: string): string => `_pg_dts.ddl_record_${taskId}`;
-const triggerNames = (taskId: string): [string, string] => [`dts_ddl_${taskId}`, `dts_drop_${taskId}`];
+const triggerNames = (taskId: string): [string, string, string] => [`dts_ddl_${taskId}`, `dts_drop_${taskId}`, `dts_ixs_${taskId}`];
+/** The session setting where a DROP INDEX's ddl_command_start leaves the tables of the indexes it may drop. */
+const indexTablesSetting = (taskId: string): string => `pg_dts.ix${createHash('md5').update(taskId).digest('hex').slice(0, 24)}`;
 
 export interface CaptureSettings {
   taskId: string;
@@ -51,9 +54,10 @@ export interface CapturedDdl {
   role: string;
   /** The DDL ran below the top level (inside a function, procedure or DO block). */
   nested?: boolean;
-  objects: { type: string; schema: string | null; identity: string; inExtension?: boolean }[];
-  /** sql_drop: objects dropped by the statement. */
-  dropped?: { type: string; schema: string | null; name: string | null; identity: string }[];
+  /** `table`: the table of an index, or the table owning a sequence (OWNED BY). */
+  objects: { type: string; schema: string | null; identity: string; inExtension?: boolean; table?: { schema: string; name: string } }[];
+  /** sql_drop: objects dropped by the statement; `table`: the table a dropped index was on (DROP INDEX). */
+  dropped?: { type: string; schema: string | null; name: string | null; identity: string; table?: { schema: string; name: string } }[];
   /** Set when the recorder failed: the statement ran on the source but could not be captured. */
   captureError?: string;
   /**
@@ -113,14 +117,38 @@ DECLARE
   n int;
   newid bigint;
 BEGIN
+  IF event = 'ddl_command_start' THEN
+    -- DROP INDEX (the only tag this trigger fires for): once dropped, the catalog no longer says which table
+    -- an index was on, and the destination needs it (is the table synced, where is it). Remember the table
+    -- of every index the query may name (its name appears in the query); sql_drop reads it back. A session
+    -- setting, not a transaction-local one: DROP INDEX CONCURRENTLY fires sql_drop in a later transaction.
+    PERFORM set_config(${literal(indexTablesSetting(s.taskId))}, coalesce((
+      SELECT jsonb_object_agg(i.indexrelid::text, jsonb_build_object('schema', tn.nspname, 'name', t.relname))
+        FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+        JOIN pg_class t ON t.oid = i.indrelid JOIN pg_namespace tn ON tn.oid = t.relnamespace
+       WHERE strpos(lower(current_query()), lower(ic.relname)) > 0), '{}')::text, false);
+    RETURN;
+  END IF;
   IF event = 'sql_drop' THEN
     FOR cmd IN SELECT * FROM pg_event_trigger_dropped_objects() WHERE original LOOP
-      dropped := dropped || jsonb_build_object('type', cmd.object_type, 'schema', cmd.schema_name, 'name', cmd.object_name, 'identity', cmd.object_identity);
+      dropped := dropped || (jsonb_build_object('type', cmd.object_type, 'schema', cmd.schema_name, 'name', cmd.object_name, 'identity', cmd.object_identity)
+        || CASE WHEN cmd.object_type = 'index' AND tag = 'DROP INDEX'
+                THEN jsonb_strip_nulls(jsonb_build_object('table', nullif(current_setting(${literal(indexTablesSetting(s.taskId))}, true), '')::jsonb -> cmd.objid::text))
+                ELSE '{}' END);
     END LOOP;
+    IF tag = 'DROP INDEX' THEN PERFORM set_config(${literal(indexTablesSetting(s.taskId))}, '', false); END IF;
     tags := ARRAY[tag];
   ELSE
     FOR cmd IN SELECT * FROM pg_event_trigger_ddl_commands() LOOP  -- ddl_command_end
-      objs := objs || jsonb_build_object('type', cmd.object_type, 'schema', cmd.schema_name, 'identity', cmd.object_identity, 'inExtension', cmd.in_extension);
+      objs := objs || (jsonb_build_object('type', cmd.object_type, 'schema', cmd.schema_name, 'identity', cmd.object_identity, 'inExtension', cmd.in_extension)
+        -- The table of an index (ALTER INDEX, COMMENT ON INDEX) or owning a sequence (OWNED BY): the
+        -- destination needs it to know whether the object belongs to a synced table.
+        || coalesce((SELECT jsonb_build_object('table', jsonb_build_object('schema', n.nspname, 'name', c.relname))
+                       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                      WHERE cmd.classid = 'pg_class'::regclass AND c.oid = CASE cmd.object_type
+                        WHEN 'index' THEN (SELECT indrelid FROM pg_index WHERE indexrelid = cmd.objid)
+                        WHEN 'sequence' THEN (SELECT refobjid FROM pg_depend WHERE classid = 'pg_class'::regclass AND objid = cmd.objid
+                                                AND refclassid = 'pg_class'::regclass AND deptype IN ('a', 'i') AND refobjsubid > 0 LIMIT 1) END), '{}'));
       tags := tags || cmd.command_tag;
       ${adoptionSql(s)}
     END LOOP;
@@ -178,7 +206,7 @@ $pgdts$`;
 
 /** Installs (or refreshes, e.g. after modifyObjects) the task's capture. Idempotent. */
 export async function installDdlCapture(db: ClientBase, s: CaptureSettings): Promise<void> {
-  const [onEnd, onDrop] = triggerNames(s.taskId);
+  const [onEnd, onDrop, onIndexDrop] = triggerNames(s.taskId);
   await db.query('BEGIN');
   try {
     await db.query(`SELECT pg_advisory_xact_lock(hashtext('pg-dts ddl capture'))`);
@@ -191,7 +219,8 @@ export async function installDdlCapture(db: ClientBase, s: CaptureSettings): Pro
     await addToPublication(db, s.publication, ddlLogTable(s.taskId));
     const owner = (await db.query<{ u: string }>('SELECT current_user AS u')).rows[0]!.u;
     for (const sql of functionSql(s, owner)) await db.query(sql);
-    for (const [name, event] of [[onEnd, 'ddl_command_end'], [onDrop, 'sql_drop']] as const) {
+    // The third trigger fires only before DROP INDEX (see the recorder); tasks set up before it get it here.
+    for (const [name, event] of [[onEnd, 'ddl_command_end'], [onDrop, 'sql_drop'], [onIndexDrop, `ddl_command_start WHEN TAG IN ('DROP INDEX')`]] as const) {
       const exists = await db.query('SELECT 1 FROM pg_event_trigger WHERE evtname = $1', [name]);
       if (!exists.rowCount) await db.query(`CREATE EVENT TRIGGER ${ident(name)} ON ${event} EXECUTE FUNCTION ${functionName(s.taskId)}()`);
       await db.query(`ALTER EVENT TRIGGER ${ident(name)} ENABLE ALWAYS`);

@@ -1,11 +1,12 @@
 // ALTER TABLE with one or more subcommands: ADD COLUMN, DROP COLUMN, ALTER COLUMN ... TYPE [USING],
-// SET/DROP DEFAULT, SET/DROP NOT NULL, ADD CONSTRAINT, DROP CONSTRAINT. A subcommand about an excluded
+// SET/DROP DEFAULT, SET/DROP NOT NULL, ADD CONSTRAINT, DROP CONSTRAINT, VALIDATE CONSTRAINT. A subcommand about an excluded
 // column (or a constraint that uses one, or a foreign key to a table not synced) is left out and reported;
 // any other subcommand makes the whole statement unsupported (applying only part of it could leave the
 // destination in a state the source never had).
 import type { AlterTableCmd, AlterTableStmt, ColumnDef, Constraint, Node } from 'libpg-query';
 import { applyTree, existingTableProblem, skip, type BehaviorCheck, type Problem } from './decision';
 import { constraintLabel, DefinitionMapper } from './definitions';
+import { constraintExists, guarded } from './guard';
 import { refText, scopeOf, targetRangeVar, type NameMapper, type TableScope } from './mapping';
 import { nodeBody } from './parser';
 import type { DdlContext, DdlDecision, DroppedPart } from './types';
@@ -43,6 +44,8 @@ class AlterMapper {
       const con = nodeBody<Constraint>(cmd.def);
       return this.defs.constraint(con, `ADD ${constraintLabel(con)} on ${this.table}`);
     }
+    // After ADD CONSTRAINT ... NOT VALID: constraint names are kept on the destination.
+    if (subtype === 'AT_ValidateConstraint') return null;
     if (subtype === 'AT_DropConstraint') {
       // Constraint names are kept on the destination. One may be missing there for good reasons (the
       // schema phase leaves out constraints on excluded columns and foreign keys to tables not synced), so
@@ -92,5 +95,9 @@ export function translateAlterTable(stmt: AlterTableStmt, ctx: DdlContext, names
   stmt.cmds = kept;
   stmt.relation = targetRangeVar(rv, scope.target);
   const dropped = [...mapper.dropped, ...leftOut.map((p) => ({ reason: p.reason as DroppedPart['reason'], detail: p.detail }))];
-  return applyTree(ctx, names, { AlterTableStmt: stmt } as Node, [{ type: 'alter-table', table: source! }], dropped);
+  const decision = applyTree(ctx, names, { AlterTableStmt: stmt } as Node, [{ type: 'alter-table', table: source! }], dropped);
+  // VALIDATE alone (as migrations write it) of a constraint the destination left out (it uses an excluded
+  // column, or references a table not synced) has nothing to validate there.
+  const only = kept.length === 1 ? nodeBody<AlterTableCmd>(kept[0]) : null;
+  return only?.subtype === 'AT_ValidateConstraint' ? guarded(decision, constraintExists(scope.target, only.name!)) : decision;
 }

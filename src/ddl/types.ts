@@ -17,6 +17,19 @@ export interface DdlContext {
   selectsWholeSchema(schema: string): boolean;
   /** tableOperations(...).ddl for the table (for CREATE: the new table, i.e. its schema's setting). */
   ddlEnabled(ref: TableRef): boolean;
+  /**
+   * An index, sequence or type as the statement wrote it -> its source schema and name (and, for an index
+   * or an owned sequence, its table), from the captured object identities; null if the capture has none.
+   */
+  resolveObject?(kind: ObjectKind, name: { schema?: string; name: string }): CapturedObject | null;
+}
+
+export type ObjectKind = 'index' | 'sequence' | 'type';
+
+export interface CapturedObject {
+  schema: string;
+  name: string;
+  table?: TableRef;
 }
 
 export type SkipReason = 'cascade-or-restrict' | 'outside-selection' | 'unsupported' | 'ddl-disabled' | 'excluded-column' | 'unsafe-expression';
@@ -47,5 +60,11 @@ export type DdlDecision =
        * statements with `SELECT pg_catalog.set_config('search_path', <these, quoted and comma-separated>, true)`.
        */
       searchPath: string[];
+      /**
+       * Commit the destination transaction at the end of this statement's source transaction: a value added
+       * by ALTER TYPE ... ADD VALUE cannot be used in the transaction that added it, and the applier would
+       * otherwise write the next source transactions' rows into that same destination transaction.
+       */
+      commitAfter?: true;
     }
   | { kind: 'skip'; reason: SkipReason; detail: string };

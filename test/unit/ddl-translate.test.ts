@@ -254,7 +254,8 @@ describe('translateDdl', () => {
     });
 
     it('refuses other DROPs', () => {
-      skipped('DROP INDEX app.items_idx', 'unsupported', /DROP INDEX is not replicated/);
+      // DROP INDEX needs the capture's record of the dropped index and its table (test/unit/ddl-migrations.test.ts).
+      skipped('DROP INDEX app.items_idx', 'outside-selection', /index app.items_idx: the capture does not show it dropped/);
       skipped('DROP VIEW app.v', 'unsupported', /DROP VIEW is not replicated/);
       skipped('DROP SCHEMA app', 'unsupported', /DROP SCHEMA is not replicated/);
     });
@@ -365,11 +366,10 @@ describe('translateDdl', () => {
       skipped('ALTER TABLE items REPLICA IDENTITY FULL', 'unsupported', /ReplicaIdentity/);
       skipped('ALTER TABLE items ENABLE TRIGGER t', 'unsupported', /EnableTrig/);
       skipped('ALTER TABLE items ATTACH PARTITION app.p FOR VALUES IN (1)', 'unsupported', /AttachPartition/);
-      skipped('ALTER TABLE items VALIDATE CONSTRAINT c', 'unsupported', /ValidateConstraint/);
       skipped('ALTER TABLE items ADD CONSTRAINT nn NOT NULL a', 'unsupported', /PostgreSQL 18 syntax/);
       skipped('ALTER TABLE items SET SCHEMA other', 'unsupported', /ALTER TABLE is not replicated/);
       skipped('ALTER INDEX app.i SET (fillfactor = 50)', 'unsupported', /ALTER INDEX is not replicated/);
-      skipped('ALTER SEQUENCE app.s RESTART', 'unsupported', /ALTER SEQUENCE is not replicated/);
+      skipped('ALTER SEQUENCE app.s RENAME TO t', 'unsupported', /ALTER SEQUENCE \.\.\. RENAME is not replicated/);
     });
   });
 
@@ -416,8 +416,6 @@ describe('translateDdl', () => {
     });
 
     it('refuses other renames', () => {
-      skipped('ALTER TABLE items RENAME CONSTRAINT a TO b', 'unsupported', /^ALTER TABLE \.\.\. RENAME CONSTRAINT is not replicated$/);
-      skipped('ALTER INDEX app.i RENAME TO j', 'unsupported', /^ALTER INDEX \.\.\. RENAME is not replicated$/);
       skipped('ALTER VIEW app.v RENAME COLUMN a TO b', 'unsupported', /^ALTER VIEW \.\.\. RENAME COLUMN is not replicated$/);
     });
   });
@@ -486,10 +484,10 @@ describe('translateDdl', () => {
       for (const [sql, tag] of [
         ['TRUNCATE items', 'TRUNCATE TABLE'],
         ['CREATE VIEW app.v AS SELECT 1', 'CREATE VIEW'],
-        ['CREATE SEQUENCE app.s', 'CREATE SEQUENCE'],
-        ["COMMENT ON TABLE items IS 'x'", 'COMMENT'],
+        ["CREATE COLLATION app.c (locale = 'C')", 'CREATE COLLATION'],
+        ["COMMENT ON SCHEMA app IS 'x'", 'COMMENT'],
         ['GRANT SELECT ON items TO bob', 'GRANT'],
-        ['CREATE TYPE app.mood AS ENUM (\'a\')', 'CREATE TYPE'],
+        ['CREATE TYPE app.span AS RANGE (subtype = int4)', 'CREATE TYPE'],
         ['DO $$ BEGIN END $$', 'DO'],
       ]) {
         skipped(sql!, 'unsupported', new RegExp(`^${tag} is not replicated`));
