@@ -131,6 +131,11 @@ export class Applier {
   private catchingUp = false;
   /** The current source transaction changed a selected table (heartbeats and others' txns do not count). */
   private txnChanged = false;
+  /**
+   * The current source transaction ran a DDL whose effect later transactions may only use once it is
+   * committed (ALTER TYPE ... ADD VALUE): its batch ends with it (DdlDecision.commitAfter).
+   */
+  private commitAtTxnEnd = false;
   /** A BEGIN has been queued and its COMMIT not yet: later writes join that destination transaction. */
   private destTxnOpen = false;
   private buffer = new ChangeBuffer();
@@ -257,6 +262,7 @@ export class Applier {
     const decision = decideDdl(captured, ddl.mapping, { isSelected: (ref) => this.selectedTable(ref) !== undefined }, rowsBefore);
     const lsn = formatLsn(this.txnFinalLsn);
     if (decision.kind === 'refuse') return this.ddlLog.record(decision, lsn);
+    if (decision.commitAfter) this.commitAtTxnEnd = true;
     // Names this statement gives tables on the source, checked against the destination when it runs there.
     const createdOnSource = captured.objects?.some((o) => o.type === 'table') ?? false;
     const named = decision.effects.flatMap((e) => (e.type === 'create-table' && createdOnSource ? [e.table] : e.type === 'rename-table' ? [e.to] : []));
@@ -400,7 +406,9 @@ export class Applier {
     this.pendingTime = Number(msg.commitTime as bigint) / 1000;
     this.batchTxns++;
     if (this.txnChanged) this.stats.transactions++;
-    const full = this.batchTxns >= this.opts.maxBatchTransactions || this.batchBytes >= this.opts.maxBatchBytes;
+    // A batch ending at a commitAfter DDL commits with the same origin stamp (this transaction's end) as any.
+    const full = this.batchTxns >= this.opts.maxBatchTransactions || this.batchBytes >= this.opts.maxBatchBytes || this.commitAtTxnEnd;
+    this.commitAtTxnEnd = false;
     // Group commit: if the destination is idle, commit now; otherwise the batch grows until it is not.
     if (this.inflight === 0 || full) return this.submitCommit();
   }
