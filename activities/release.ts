@@ -5,6 +5,7 @@ import { markOwnDdl, removeDdlCapture } from '../src/ddl/capture';
 import { forgetFullSync, PROGRESS_TABLES } from '../src/snapshot/progress-store';
 import { describeConflict, forgetObjects, ownedObjects, taskObjects, type OwnedObject, type OwnershipConflict } from '../src/stream/ownership';
 import { progressId } from './full';
+import { forgetCreated } from '../src/schema/created-objects';
 import { logger } from '../src/log';
 import { taskContext, type TaskInput } from './context';
 import { additionObjects, additionProven, adoptable, namingOf, taskOwner } from './ownership';
@@ -82,6 +83,8 @@ export async function releaseTask(input: ReleaseInput): Promise<{ slotDropped: b
         await forgetFullSync(db, input.taskId);
         await forgetFullSync(db, additionKey);
       }
+      // After a failure the records of created tables stay: a restart recreates those tables instead of refusing them.
+      if (!input.bestEffort) await forgetCreated(db, input.taskId, owner);
       // The last task on this destination takes pg-dts's schema with it (its progress tables, once empty).
       await forgetObjects(db, owner, destinationObjects, true, [...PROGRESS_TABLES, REPLICA_IDENTITY_TABLE]);
     }),

@@ -4,6 +4,9 @@ import { withClient } from '../src/conn/connect';
 import { SchemaSpecError, type SchemaPlan } from '../src/schema/ddl';
 import { applyGroupsInParallel, applyStatements, planSchema, SchemaStatementError, syncSequencePositions } from '../src/schema/sync';
 import { extensionStatements } from '../src/schema/extensions';
+import { createdObjectsSetup, dropLeftovers, forgetCreated, ownLeftovers, recordCreated } from '../src/schema/created-objects';
+import { taskOwner } from './ownership';
+import type { ClientBase } from 'pg';
 import { logger } from '../src/log';
 import { createNonTableObjects, planObjectsFromSource, type ObjectsOutcome } from '../src/schema/object-apply';
 import { withRetryWindows } from './retry-window';
@@ -50,11 +53,25 @@ async function createSchemaOnce(
   }
   // Extensions the definitions need come first (the precheck reported them as "will be created").
   const extensions = await withClient(ctx.source, (src) => withClient(ctx.destination, (dst) => extensionStatements(src, dst, input.tables)));
-  await withClient(ctx.destination, (dst) => applyStatements(dst, [...extensions, ...plan.beforeData]));
+  await withClient(ctx.destination, async (dst) => applyStatements(dst, await recordingCreates(dst, input, [...extensions, ...plan.beforeData])));
   const afterData: AfterDataPlan = { afterData: plan.afterData, foreignKeys: plan.foreignKeys, skippedForeignKeys: plan.skippedForeignKeys };
   // Temporal refuses payloads over 2 MB: a plan too big to travel is made again by finishSchema instead.
   const fits = JSON.stringify(afterData).length <= MAX_PLAN_PAYLOAD_BYTES;
   return { statements: plan.beforeData.length, afterData: fits ? afterData : undefined, skippedForExcludedColumns: plan.skippedForExcludedColumns };
+}
+
+/**
+ * With conflictingTables "precheck" the tables are the task's own: an earlier run's leftovers (created by
+ * this task, never completed) are dropped and created again, and what this transaction creates is recorded
+ * in it (src/schema/created-objects.ts), so a failed task can be started again without manual cleanup.
+ */
+async function recordingCreates(dst: ClientBase, input: SchemaInput, statements: string[]): Promise<string[]> {
+  if (input.spec.conflictingTables !== 'precheck') return statements;
+  const owner = taskOwner();
+  const targets = input.tables.map((t) => t.target);
+  const leftovers = await ownLeftovers(dst, input.taskId, owner, targets);
+  if (leftovers.length) logger.info({ task: input.taskId, leftovers: leftovers.length }, 'tables left by an earlier run of this task are created again');
+  return [...createdObjectsSetup(), ...dropLeftovers(input.taskId, leftovers), ...statements, ...recordCreated(input.taskId, owner, targets)];
 }
 
 /** Well under Temporal's 2 MB payload limit, and small enough not to bloat the history. */
@@ -101,6 +118,8 @@ async function finishSchemaOnce(input: FinishInput): Promise<FinishOutcome> {
       const t1 = Date.now();
       const sequences = await syncSequencePositions(src, dst, input.spec, input.tables);
       logger.info({ task: input.taskId, sequences, sequencesSeconds: seconds(t1), totalSeconds: seconds(t0) }, 'sequence positions copied');
+      // The tables are complete: from here on they hold the user's data, no longer leftovers to recreate.
+      await forgetCreated(dst, input.taskId, taskOwner());
       return { statements, sequences, skippedForeignKeys, ...(objects ? { objects } : {}) };
     }),
   );

@@ -14,6 +14,7 @@ import type { CheckResult, PrecheckReport } from './types';
 import { gatherOwnership, type OwnedObject, type Owner } from '../stream/ownership';
 import { gatherObjectExtensions } from './facts/non-table-objects';
 import { gatherDependencyPresence } from './facts/table-dependencies';
+import { ownLeftovers } from '../schema/created-objects';
 
 export interface PrecheckOutcome {
   report: PrecheckReport;
@@ -89,7 +90,9 @@ export async function runPrecheck(
     const facts = needs ? { ...gathered, dependencyPresence: await gatherDependencyPresence(db, needs) } : gathered;
     const objectExtensions = src.ok && src.facts.nonTableObjects ? await gatherObjectExtensions(db, src.facts.nonTableObjects.extensions.map((e) => e.name)) : undefined;
     const withObjects = objectExtensions ? { ...facts, objectExtensions } : facts;
-    return options.task ? { ...withObjects, ownership: await gatherOwnership(db, options.task.destination) } : withObjects;
+    if (!options.task) return withObjects;
+    const { taskId, owner, destination: objects } = options.task;
+    return { ...withObjects, ownership: await gatherOwnership(db, objects), ownLeftovers: await ownLeftovers(db, taskId, owner, targets) };
   });
   if (!src.ok || !dst.ok) return { report: judge([src.result, dst.result], []), tables: selection.tables };
   const results = [

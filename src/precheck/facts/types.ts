@@ -152,6 +152,8 @@ export interface DestinationFacts {
   ownership?: OwnershipFacts;
   /** Which of the source's tableDependencies the destination has (or can install). */
   dependencyPresence?: DependencyPresence;
+  /** Existing targets this task created in an earlier run that never completed (src/schema/created-objects.ts). */
+  ownLeftovers?: TableRef[];
   /** The extensions in the source's nonTableObjects, as the destination has them. */
   objectExtensions?: ObjectExtensionFacts[];
 }

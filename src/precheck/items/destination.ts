@@ -5,15 +5,19 @@ import { SPACE_NOT_PROBED } from '../facts/disk-space';
 
 /** Every same-name table is named: the user has to decide about each one. */
 export const conflictingTables: CheckItem = ({ spec, destination }) => {
-  const existing = destination.existingTargets;
   if (spec.conflictingTables === 'ignore') {
-    return pass('conflicting-tables', 'fail', existing.length
-      ? `conflictingTables is "ignore": ${existing.length} existing destination table(s) are kept and written into`
+    return pass('conflicting-tables', 'fail', destination.existingTargets.length
+      ? `conflictingTables is "ignore": ${destination.existingTargets.length} existing destination table(s) are kept and written into`
       : 'no selected table exists on the destination yet');
   }
+  // Tables an earlier run of this very task created and never completed are its own: schema sync makes them again.
+  const own = new Set((destination.ownLeftovers ?? []).map(tableKey));
+  const existing = destination.existingTargets.filter((t) => !own.has(tableKey(t)));
+  const leftovers = destination.existingTargets.filter((t) => own.has(tableKey(t)));
+  const again = leftovers.length ? `; left by an earlier run of this task, dropped and created again by schema sync: ${tableList(leftovers)}` : '';
   return existing.length === 0
-    ? pass('conflicting-tables', 'fail', 'no selected table already exists on the destination')
-    : problem('conflicting-tables', 'fail', `already on the destination: ${tableList(existing, Infinity)}`,
+    ? pass('conflicting-tables', 'fail', `no selected table already exists on the destination${again}`)
+    : problem('conflicting-tables', 'fail', `already on the destination: ${tableList(existing, Infinity)}${again}`,
         'drop or rename these destination tables, map the tables to other names ("rename", "renameRules"), or set "conflictingTables": "ignore" to keep them and write into them (needed when "schema" is not in syncTypes)');
 };
 
