@@ -16,9 +16,13 @@ export interface Problem {
 
 export const isProblem = (x: unknown): x is Problem => !!x && typeof x === 'object' && 'reason' in x && 'detail' in x;
 
-/** The destination statement for a rewritten tree (refused when the deparser cannot print it exactly). */
-export function applyTree(ctx: DdlContext, names: NameMapper, stmt: Node, effects: DdlEffect[], dropped: DroppedPart[] = []): DdlDecision {
-  const unsafe = unsafeExpression(stmt);
+/**
+ * The destination statement for a rewritten tree (refused when the deparser cannot print it exactly).
+ * `evaluated: false` for statements that store code without running it (a view's query, a function's body,
+ * a trigger's WHEN): their expressions are not checked by expression-safety.ts; the caller decides.
+ */
+export function applyTree(ctx: DdlContext, names: NameMapper, stmt: Node, effects: DdlEffect[], dropped: DroppedPart[] = [], evaluated = true): DdlDecision {
+  const unsafe = evaluated ? unsafeExpression(stmt) : null;
   if (unsafe) return skip('unsafe-expression', unsafe);
   const out = deparseExact(stmt);
   if (!out.ok) return skip('unsupported', out.detail);

@@ -64,7 +64,7 @@ export function unsafeExpression(stmt: Node, trusted: ReadonlySet<string> = trus
   return problem;
 }
 
-const isBuiltinFunction = (fn: string): boolean => IMMUTABLE_FUNCTIONS.has(fn) || MIXED_VOLATILITY_FUNCTIONS.has(fn) || HARMLESS_FUNCTIONS.has(fn);
+export const isBuiltinFunction = (fn: string): boolean => IMMUTABLE_FUNCTIONS.has(fn) || MIXED_VOLATILITY_FUNCTIONS.has(fn) || HARMLESS_FUNCTIONS.has(fn);
 
 function checkCall(call: Json, trusted: ReadonlySet<string>, unevaluated: boolean): string | null {
   const parts = names(call.funcname);

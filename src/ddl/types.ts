@@ -36,7 +36,7 @@ export type SkipReason = 'cascade-or-restrict' | 'outside-selection' | 'unsuppor
 
 /** A part of an applied statement left out on the destination (a subcommand, a column, a constraint). */
 export interface DroppedPart {
-  reason: 'excluded-column' | 'outside-selection';
+  reason: 'excluded-column' | 'outside-selection' | 'unsafe-expression';
   detail: string;
 }
 
