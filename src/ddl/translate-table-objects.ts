@@ -5,8 +5,8 @@
 import type { CreatePolicyStmt, CreateTrigStmt, Node, RangeVar, RuleStmt } from 'libpg-query';
 import { applyTree, skip } from './decision';
 import type { NameMapper } from './mapping';
-import { nodeBody } from './parser';
-import { ownTableProblem } from './object-scope';
+import { nodeBody, stringList } from './parser';
+import { objectSchemaProblem, ownTableProblem } from './object-scope';
 import type { DdlContext, DdlDecision } from './types';
 
 function onSyncedTable(node: Node, ctx: DdlContext, names: NameMapper, rv: RangeVar, kind: string): DdlDecision {
@@ -19,6 +19,12 @@ function onSyncedTable(node: Node, ctx: DdlContext, names: NameMapper, rv: Range
 
 export function translateCreateTrigger(node: Node, ctx: DdlContext, names: NameMapper): DdlDecision {
   const stmt = nodeBody<CreateTrigStmt>(node);
+  // Its function must be one the destination has: a built-in, or one replicated with its schema.
+  const fn = stringList(stmt.funcname);
+  if (fn.length > 1 && fn[0] !== 'pg_catalog') {
+    const problem = objectSchemaProblem(ctx, 'function', fn[0], fn[1]!, false);
+    if (problem) return skip(problem.reason, `trigger ${stmt.trigname} calls ${fn.join('.')}(), which is not replicated: ${problem.detail}`);
+  }
   return onSyncedTable(node, ctx, names, stmt.relation!, `trigger ${stmt.trigname}`);
 }
 

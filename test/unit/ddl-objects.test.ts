@@ -111,6 +111,8 @@ describe('DDL of views, routines, triggers, rules and policies', () => {
     applied('CREATE TRIGGER t BEFORE INSERT ON shop.items FOR EACH ROW EXECUTE FUNCTION app.f()');
     refused('CREATE TRIGGER t BEFORE INSERT ON shop.orders FOR EACH ROW EXECUTE FUNCTION app.f()', 'unsupported', /renames/);
     refused('CREATE TRIGGER t BEFORE INSERT ON other.t FOR EACH ROW EXECUTE FUNCTION app.f()', 'outside-selection');
+    refused('CREATE TRIGGER t BEFORE INSERT ON app.docs FOR EACH ROW EXECUTE FUNCTION other.f()', 'outside-selection', /calls other\.f\(\)/);
+    applied('CREATE TRIGGER t BEFORE UPDATE ON app.docs FOR EACH ROW EXECUTE FUNCTION suppress_redundant_updates_trigger()');
     applied('CREATE RULE r AS ON DELETE TO app.docs DO ALSO NOTIFY docs');
     applied(`CREATE POLICY p ON app.docs FOR SELECT USING (owner = current_user)`);
   });
