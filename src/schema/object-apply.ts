@@ -17,7 +17,11 @@ export interface ObjectsOutcome {
   failed: string[];
   /** Materialized views created WITH NO DATA. */
   notPopulated: string[];
+  /** Entries left out of the lists above (each is cut at MAX_LISTED; the precheck names them all). */
+  omitted?: number;
 }
+
+const MAX_LISTED = 200;
 
 /** Reads the source's objects (search_path '' so every name in their definitions is schema-qualified). */
 export async function planObjectsFromSource(source: ClientConfig, spec: Mapping, tables: SelectedTable[]): Promise<NonTableObjectsPlan> {
@@ -64,11 +68,15 @@ export async function createNonTableObjects(destination: Client, plan: NonTableO
       pending = next;
     }
     await destination.query('COMMIT');
+    const failed = pending.map((o) => `${o.kind} ${o.name}: ${errors.get(o.name)}`);
+    // The outcome travels through the workflow history (2 MB payload limit): long lists are cut, with a count.
+    const omitted = Math.max(0, plan.unsupported.length - MAX_LISTED) + Math.max(0, failed.length - MAX_LISTED) + Math.max(0, plan.notPopulated.length - MAX_LISTED);
     return {
       created,
-      unsupported: plan.unsupported,
-      failed: pending.map((o) => `${o.kind} ${o.name}: ${errors.get(o.name)}`),
-      notPopulated: plan.notPopulated,
+      unsupported: plan.unsupported.slice(0, MAX_LISTED),
+      failed: failed.slice(0, MAX_LISTED),
+      notPopulated: plan.notPopulated.slice(0, MAX_LISTED),
+      ...(omitted ? { omitted } : {}),
     };
   } catch (err) {
     await destination.query('ROLLBACK').catch(() => undefined);
