@@ -17,7 +17,7 @@ export interface ObjectsOutcome {
   failed: string[];
   /** Materialized views created WITH NO DATA. */
   notPopulated: string[];
-  /** Entries left out of the lists above (each is cut at MAX_LISTED; the precheck names them all). */
+  /** Entries left out of the lists above (each is cut at MAX_LISTED). */
   omitted?: number;
 }
 
