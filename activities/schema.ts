@@ -4,7 +4,7 @@ import { withClient } from '../src/conn/connect';
 import { SchemaSpecError, type SchemaPlan } from '../src/schema/ddl';
 import { applyGroupsInParallel, applyStatements, planSchema, SchemaStatementError, syncSequencePositions } from '../src/schema/sync';
 import { extensionStatements } from '../src/schema/extensions';
-import { createdObjectsSetup, dropLeftovers, forgetCreated, ownLeftovers, recordCreated } from '../src/schema/created-objects';
+import { canRecord, createdObjectsSetup, dropLeftovers, forgetCreated, ownLeftovers, recordCreated } from '../src/schema/created-objects';
 import { taskOwner } from './ownership';
 import type { ClientBase } from 'pg';
 import { logger } from '../src/log';
@@ -67,6 +67,10 @@ async function createSchemaOnce(
  */
 async function recordingCreates(dst: ClientBase, input: SchemaInput, statements: string[]): Promise<string[]> {
   if (input.spec.conflictingTables !== 'precheck') return statements;
+  if (!(await canRecord(dst))) {
+    logger.warn({ task: input.taskId }, '_pg_dts.created_objects belongs to another role: the tables this task creates are not recorded, so a restart after a failure finds them as conflicts');
+    return statements;
+  }
   const owner = taskOwner();
   const targets = input.tables.map((t) => t.target);
   const leftovers = await ownLeftovers(dst, input.taskId, owner, targets);

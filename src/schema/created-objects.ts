@@ -55,12 +55,29 @@ export function recordCreated(taskId: string, owner: Owner, targets: TableRef[])
   ];
 }
 
+/**
+ * Whether this user can keep records: the table usable, or creatable where it would go. Another role's
+ * table (tasks on one destination under different users) is not: the task then runs without records, as
+ * before them, rather than failing on a permission.
+ */
+export async function canRecord(db: ClientBase): Promise<boolean> {
+  const { rows } = await db.query<{ ok: boolean }>(
+    `SELECT CASE WHEN c.oid IS NOT NULL THEN has_schema_privilege(n.oid, 'USAGE') AND has_table_privilege(c.oid, 'SELECT, INSERT, UPDATE, DELETE')
+                 WHEN n.oid IS NOT NULL THEN has_schema_privilege(n.oid, 'USAGE, CREATE')
+                 ELSE has_database_privilege(current_database(), 'CREATE') END AS ok
+       FROM (SELECT 1) one LEFT JOIN pg_namespace n ON n.nspname = '_pg_dts'
+       LEFT JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = $1 AND c.relkind = 'r'`,
+    [CREATED_OBJECTS_TABLE],
+  );
+  return rows[0]!.ok;
+}
+
 const tableReadable = async (db: ClientBase): Promise<boolean> =>
   (
     await db.query<{ ok: boolean }>(
       `SELECT coalesce(bool_and(has_schema_privilege(c.relnamespace, 'USAGE') AND has_table_privilege(c.oid, 'SELECT, DELETE')), false) AS ok
-         FROM pg_class c WHERE c.oid = to_regclass($1)`,
-      [TABLE],
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = '_pg_dts' AND c.relname = $1 AND c.relkind = 'r'`,
+      [CREATED_OBJECTS_TABLE],
     )
   ).rows[0]!.ok;
 
