@@ -1,5 +1,6 @@
 // ALTER TABLE with one or more subcommands: ADD COLUMN, DROP COLUMN, ALTER COLUMN ... TYPE [USING],
-// SET/DROP DEFAULT, SET/DROP NOT NULL, ADD CONSTRAINT, DROP CONSTRAINT, VALIDATE CONSTRAINT. A subcommand about an excluded
+// SET/DROP DEFAULT, SET/DROP NOT NULL, SET STATISTICS, SET/RESET (column options), ADD/DROP/VALIDATE
+// CONSTRAINT, SET/RESET (storage parameters). A subcommand about an excluded
 // column (or a constraint that uses one, or a foreign key to a table not synced) is left out and reported;
 // any other subcommand makes the whole statement unsupported (applying only part of it could leave the
 // destination in a state the source never had).
@@ -18,6 +19,9 @@ const COLUMN_COMMANDS: Record<string, string> = {
   AT_ColumnDefault: 'ALTER COLUMN ... SET/DROP DEFAULT',
   AT_SetNotNull: 'ALTER COLUMN ... SET NOT NULL',
   AT_DropNotNull: 'ALTER COLUMN ... DROP NOT NULL',
+  AT_SetStatistics: 'ALTER COLUMN ... SET STATISTICS',
+  AT_SetOptions: 'ALTER COLUMN ... SET (...)',
+  AT_ResetOptions: 'ALTER COLUMN ... RESET (...)',
 };
 
 class AlterMapper {
@@ -46,6 +50,8 @@ class AlterMapper {
     }
     // After ADD CONSTRAINT ... NOT VALID: constraint names are kept on the destination.
     if (subtype === 'AT_ValidateConstraint') return null;
+    // Storage parameters (fillfactor, autovacuum_*): the table's own settings, names of PostgreSQL's.
+    if (subtype === 'AT_SetRelOptions' || subtype === 'AT_ResetRelOptions') return null;
     if (subtype === 'AT_DropConstraint') {
       // Constraint names are kept on the destination. One may be missing there for good reasons (the
       // schema phase leaves out constraints on excluded columns and foreign keys to tables not synced), so
@@ -55,7 +61,9 @@ class AlterMapper {
     }
     const what = COLUMN_COMMANDS[subtype];
     if (!what) return { reason: 'unsupported', detail: `ALTER TABLE subcommand ${subtype.replace(/^AT_/, '')} is not replicated` };
-    const source = cmd.name!;
+    // SET STATISTICS by column number (an index's expression column) names no column to map.
+    if (!cmd.name) return { reason: 'unsupported', detail: `${what} by column number is not replicated` };
+    const source = cmd.name;
     const mapped = this.scope.column(source);
     if (mapped === null) return { reason: 'excluded-column', detail: `${what} of column ${source} of ${this.table}: the column is in excludeColumns, not on the destination` };
     cmd.name = mapped;

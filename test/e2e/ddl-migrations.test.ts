@@ -2,7 +2,8 @@
 // flow, through Temporal on real clusters, and the destination's catalog ends up like the source's — a
 // CHECK added NOT VALID then validated and renamed, an index created, renamed and dropped CONCURRENTLY, a
 // sequence behind a column default, an enum that grows values (rows using a new value right after, also in
-// the same destination batch), comments — with nothing refused and the rows equal.
+// the same destination batch), comments, storage parameters and statistics targets — with nothing refused
+// and the rows equal.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
@@ -105,6 +106,9 @@ describe('everyday migration DDL replicates', () => {
       `COMMENT ON TYPE app.order_status IS 'where an order is'`,
     );
     ddl += 6;
+    // Tuning: storage parameters, a column's statistics target.
+    await migrate('ALTER TABLE app.orders SET (fillfactor = 80, autovacuum_vacuum_scale_factor = 0.05)', 'ALTER TABLE app.orders ALTER COLUMN qty SET STATISTICS 300');
+    ddl += 2;
 
     const stats = await ddlAfter(ddl);
     assert.deepEqual(stats.refusedBy, {}, `refused: ${JSON.stringify(stats.recent.filter((e) => e.outcome !== 'applied'))}`);
@@ -128,6 +132,9 @@ describe('everyday migration DDL replicates', () => {
                              obj_description('app.index_orders_on_note'::regclass, 'pg_class') AS idx,
                              obj_description('app.order_number_seq'::regclass, 'pg_class') AS seq,
                              obj_description('app.order_status'::regtype, 'pg_type') AS typ`;
+    const [srcTuning, dstTuning] = await both(`SELECT c.reloptions, a.attstattarget FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'qty' WHERE c.oid = 'app.orders'::regclass`);
+    assert.deepEqual(dstTuning, srcTuning);
+    assert.deepEqual(dstTuning, [{ reloptions: ['fillfactor=80', 'autovacuum_vacuum_scale_factor=0.05'], attstattarget: 300 }]);
     const [srcComments, dstComments] = await both(comments);
     assert.deepEqual(dstComments, srcComments);
     assert.deepEqual(dstComments, [{ tbl: 'Customer orders', col: 'How many', con: 'no empty orders', idx: 'notes lookup', seq: 'order numbers', typ: 'where an order is' }]);

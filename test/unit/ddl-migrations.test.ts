@@ -96,6 +96,16 @@ describe('migration DDL', () => {
     });
   });
 
+  describe('table and column settings', () => {
+    it('replays storage parameters and per-column statistics and options, columns mapped', () => {
+      assert.deepEqual(dest('ALTER TABLE items SET (fillfactor = 70, autovacuum_enabled = false)'), ['ALTER TABLE app_dst.items SET (fillfactor = 70, autovacuum_enabled = false)']);
+      assert.deepEqual(dest('ALTER TABLE items RESET (fillfactor)'), ['ALTER TABLE app_dst.items RESET (FILLFACTOR)']);
+      assert.deepEqual(dest('ALTER TABLE "Crm"."Customers" ALTER COLUMN email SET STATISTICS 500'), ['ALTER TABLE crm_dst.clients ALTER COLUMN contact_email SET STATISTICS 500']);
+      assert.deepEqual(dest('ALTER TABLE items ALTER COLUMN qty SET (n_distinct = 100)'), ['ALTER TABLE app_dst.items ALTER COLUMN qty SET (n_distinct = 100)']);
+      skipped('ALTER TABLE "Crm"."Customers" ALTER COLUMN ssn SET STATISTICS 10', 'excluded-column', /ssn/);
+    });
+  });
+
   describe('indexes', () => {
     const idx = (name: string, table: TableRef, schema = table.schema): Objects => ({ index: [{ schema, name, table }] });
 
