@@ -24,7 +24,10 @@ const SOURCE = `
   CREATE SCHEMA crm;
   CREATE FUNCTION crm.next_code() RETURNS text LANGUAGE sql AS $$ SELECT 'c' || floor(random() * 1000)::text $$;
   CREATE TABLE crm.people (id int PRIMARY KEY, name text COLLATE public.plain, code text DEFAULT crm.next_code());
-  INSERT INTO crm.people (id, name) VALUES (1, 'a');`;
+  INSERT INTO crm.people (id, name) VALUES (1, 'a');
+  CREATE EXTENSION citext;
+  CREATE SCHEMA tags;
+  CREATE TABLE tags.labels (id int PRIMARY KEY, name public.citext);`;
 
 describe('table dependencies: extensions and user objects the tables need', () => {
   let cs: ClusterSessions;
@@ -68,5 +71,16 @@ describe('table dependencies: extensions and user objects the tables need', () =
     assert.deepEqual(report.results.filter((r) => !r.passed).map((r) => r.id), ['table-dependencies']);
     assert.match(failure.message, /FAIL table-dependencies: objects missing on the destination \(schema sync does not create them\): collation public\.plain \(used by crm\.people\), function crm\.next_code\(\) \(used by crm\.people\)/);
     assert.deepEqual((await cs.dst.query(`SELECT nspname FROM pg_namespace WHERE nspname = 'crm'`)).rows, [], 'nothing created');
+  });
+
+  it('an extension the destination has in another schema fails the precheck: the definitions name its objects in the source\'s', async () => {
+    await cs.dst.query('CREATE SCHEMA ext; CREATE EXTENSION citext SCHEMA ext');
+    const task = 'tabledeps-misplaced';
+    const handle = await temporal.workflow.start('syncTask', { taskQueue: 'pg-dts', workflowId: task, args: [clusterSpec(cs.pg, task, { objects: [{ schema: 'tags' }] })] });
+    const failure = await activityFailureOf(handle);
+    assert.equal(failure.type, 'PrecheckFailed');
+    assert.match(failure.message, /FAIL table-dependencies: installed on the destination, but not where the definitions name them .*type public\.citext \(used by tags\.labels\) of extension citext/);
+    assert.match(failure.message, /ALTER EXTENSION \.\.\. SET SCHEMA public/);
+    assert.deepEqual((await cs.dst.query(`SELECT nspname FROM pg_namespace WHERE nspname = 'tags'`)).rows, [], 'nothing created');
   });
 });

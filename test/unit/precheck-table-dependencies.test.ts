@@ -24,9 +24,16 @@ describe('precheck item table-dependencies', () => {
   });
 
   it('an installed extension and present objects pass', () => {
-    const r = check([trgm, fn], { installed: ['pg_trgm'], available: [], presentObjects: ['function:shop.next_code()'] });
+    const r = check([trgm, fn], { installed: ['pg_trgm'], available: [], presentObjects: ['function:shop.next_code()', 'operator class:public.gin_trgm_ops (gin)'] });
     assert.equal(r.passed, true);
     assert.match(r.message, /2 checked/);
+  });
+
+  it('an extension installed in another schema than the source\'s fails: the definitions name its objects there', () => {
+    const r = check([trgm], { installed: ['pg_trgm'], available: [], presentObjects: [] });
+    assert.equal(r.passed, false);
+    assert.match(r.message, /^installed on the destination, but not where the definitions name them .*: operator class public\.gin_trgm_ops \(gin\) \(used by shop\.orders\) of extension pg_trgm$/);
+    assert.match(r.fix!, /ALTER EXTENSION \.\.\. SET SCHEMA public/);
   });
 
   it('a missing available extension passes as "will be created" for a superuser', () => {

@@ -27,7 +27,7 @@ export interface DependencyPresence {
   installed: string[];
   /** Needed extensions not installed but available (pg_available_extensions), with what CREATE EXTENSION needs to know. */
   available: AvailableExtension[];
-  /** `kind:name` keys of the needed user objects that exist. */
+  /** `kind:name` keys of the needed objects that exist: user objects, and those of installed extensions. */
   presentObjects: string[];
 }
 
@@ -146,8 +146,11 @@ export async function gatherDependencyPresence(db: ClientBase, needs: TableDepen
       )
     ).rows;
   }
+  // An installed extension's objects are looked up by name too: installed in another schema than on the
+  // source (e.g. \`extensions\`), the definitions' qualified names would not find them.
+  const lookups = [...objects, ...needs.filter((n) => n.extension && installed.includes(n.extension))];
   const presentObjects: string[] = [];
-  for (const o of objects) {
+  for (const o of lookups) {
     if (await objectExists(db, o)) presentObjects.push(dependencyKey(o));
   }
   return { installed, available, presentObjects };

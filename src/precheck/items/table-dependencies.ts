@@ -46,6 +46,7 @@ export const tableDependencies: CheckItem = (input) => {
   const fixes: string[] = [];
   const unavailable = verdicts.filter((v) => v.verdict === 'unavailable');
   const forbidden = verdicts.filter((v) => v.verdict === 'forbidden');
+  const misplaced = verdicts.flatMap((v) => (v.verdict === 'installed' ? v.needs.filter((n) => !present.has(dependencyKey(n))) : []));
   if (unavailable.length) {
     problems.push(`extensions not available on the destination: ${unavailable.map((v) => `${v.extension} (needed for ${names(v.needs.map(objectText), 10)})`).join('; ')}`);
     fixes.push(`install the package providing ${unavailable.map((v) => v.extension).join(', ')} on the destination's host (so it appears in pg_available_extensions), or exclude the tables that need it ("excludeTables")`);
@@ -53,6 +54,11 @@ export const tableDependencies: CheckItem = (input) => {
   if (forbidden.length) {
     problems.push(`extensions user ${input.destination.user} may not create on the destination: ${forbidden.map((v) => `${v.extension} (needed for ${names(v.needs.map(objectText), 10)})`).join('; ')}`);
     fixes.push(`run CREATE EXTENSION ${forbidden.map((v) => v.extension).join(', ')} on the destination as a superuser first (or connect as one), or exclude the tables that need them`);
+  }
+  if (misplaced.length) {
+    const extensions = [...new Set(misplaced.map((n) => n.extension!))];
+    problems.push(`installed on the destination, but not where the definitions name them (another schema or version of the extension): ${names(misplaced.map((n) => `${objectText(n)} of extension ${n.extension}`), 20)}`);
+    fixes.push(`install ${extensions.join(', ')} on the destination in the schema it has on the source (ALTER EXTENSION ... SET SCHEMA ${[...new Set(misplaced.map((n) => n.extensionSchema))].join(', ')}, or ALTER EXTENSION ... UPDATE), or exclude the tables that need it`);
   }
   if (missingObjects.length) {
     problems.push(`objects missing on the destination (schema sync does not create them): ${names(missingObjects.map(objectText), 20)}`);
