@@ -39,6 +39,12 @@ const SOURCE = `
   ALTER TABLE app.docs ENABLE ROW LEVEL SECURITY;
   CREATE POLICY docs_owner ON app.docs FOR SELECT USING (owner_name = current_user);
 
+  CREATE TABLE app.events (id int, at date NOT NULL, note text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+  CREATE TABLE app.events_2026 PARTITION OF app.events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+  CREATE FUNCTION app.note_default() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.note := coalesce(NEW.note, 'none'); RETURN NEW; END $$;
+  CREATE TRIGGER events_note BEFORE INSERT ON app.events FOR EACH ROW EXECUTE FUNCTION app.note_default();
+  CREATE TRIGGER events_2026_only BEFORE UPDATE ON app.events_2026 FOR EACH ROW EXECUTE FUNCTION app.note_default();
+
   CREATE FUNCTION app.definer() RETURNS int LANGUAGE sql SECURITY DEFINER AS $$ SELECT 1 $$;
   CREATE FUNCTION app.always_fn() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
   CREATE TRIGGER docs_always BEFORE UPDATE ON app.docs FOR EACH ROW EXECUTE FUNCTION app.always_fn();
@@ -61,6 +67,7 @@ async function definitions(db: PgClient): Promise<Record<string, string[]>> {
     triggers: await q(`SELECT pg_get_triggerdef(t.oid) || ' ' || t.tgenabled::text FROM pg_trigger t WHERE t.tgrelid = 'app.docs'::regclass AND NOT t.tgisinternal ORDER BY t.tgname`),
     rules: await q(`SELECT pg_get_ruledef(r.oid) FROM pg_rewrite r WHERE r.ev_class = 'app.docs'::regclass ORDER BY r.rulename`),
     policies: await q(`SELECT policyname || ':' || cmd || ':' || roles::text || ':' || qual FROM pg_policies WHERE schemaname = 'app' ORDER BY 1`),
+    partitionTriggers: await q(`SELECT c.relname || ':' || pg_get_triggerdef(t.oid) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid WHERE t.tgrelid IN ('app.events'::regclass, 'app.events_2026'::regclass) AND NOT t.tgisinternal AND left(t.tgname, 4) <> 'dts_' ORDER BY 1`),
     rls: await q(`SELECT relrowsecurity::text FROM pg_class WHERE oid = 'app.docs'::regclass`),
   };
 }
@@ -112,6 +119,8 @@ describe('views, routines, triggers, rules and policies', () => {
     assert.deepEqual(dst.triggers, src.triggers.filter((t) => !/docs_always/.test(t)));
     assert.deepEqual(dst.rules, src.rules);
     assert.deepEqual(dst.policies, src.policies);
+    assert.equal(src.partitionTriggers.length, 3, 'the parent\'s trigger, its clone on the partition, the partition\'s own');
+    assert.deepEqual(dst.partitionTriggers, src.partitionTriggers);
     assert.deepEqual(dst.rls, ['true']);
     // The row no trigger touched on the source keeps its value: the copy did not run the destination's triggers.
     assert.equal((await cs.dst.query(`SELECT search::text FROM app.docs WHERE id = 100`)).rows[0].search, `'fromsource'`);
