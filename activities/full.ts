@@ -23,6 +23,7 @@ import type { TableProgressReport } from '../workflows/status';
 import { progressReporter, taskContext, type TaskContext, type TaskInput } from './context';
 import { additionProven, adoptable, claim, namingOf } from './ownership';
 import { RetryWindow } from './retry-window';
+import { emptyForRecopy } from '../src/snapshot/recopy-empty';
 import { prepareSource } from './source-setup';
 import { watchThrottle } from './throttle-watch';
 
@@ -39,6 +40,11 @@ export interface AdditionTarget {
   origin: string;
   /** Every table the publication must list (the running ones and the added ones). */
   publishTables: SelectedTable[];
+  /**
+   * Copying again a table the task already syncs (workflows/recopy-table.ts): the publication stays as it
+   * is, and the destination table is emptied first whatever `conflictingTables` says.
+   */
+  recopy?: boolean;
 }
 
 /** The key of the copy's progress rows: an addition's never mixes with the task's first copy. */
@@ -108,7 +114,7 @@ async function planInSnapshot(ctx: TaskContext, input: FullSyncInput, snapshotNa
 async function startFresh(ctx: TaskContext, input: FullSyncInput, runId: string, destination: Client): Promise<{ snapshot: Snapshot; plans: TablePlan[] }> {
   let snapshot: Snapshot;
   if (input.withSlot) {
-    await prepareSource(ctx, input.spec, input.taskId, input.addition?.publishTables ?? input.tables, namingOf(input));
+    if (!input.addition?.recopy) await prepareSource(ctx, input.spec, input.taskId, input.addition?.publishTables ?? input.tables, namingOf(input));
     await withClient(ctx.source, (db) => dropSlotIfExists(db, ctx.slot));
     await dropOriginIfExists(destination, ctx.origin);
     const created = await createSlotWithSnapshot(ctx.source, ctx.slot);
@@ -117,7 +123,8 @@ async function startFresh(ctx: TaskContext, input: FullSyncInput, runId: string,
     snapshot = await exportSnapshot(ctx);
   }
   try {
-    if (input.spec.conflictingTables === 'precheck' && input.tables.length) {
+    if (input.addition?.recopy) await emptyForRecopy(destination, input.tables.map((t) => t.target));
+    else if (input.spec.conflictingTables === 'precheck' && input.tables.length) {
       await destination.query(`TRUNCATE ${input.tables.map((t) => qualified(t.target)).join(', ')}`);
     }
     const plans = await planInSnapshot(ctx, input, snapshot.name, destination);

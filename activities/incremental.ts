@@ -3,6 +3,7 @@ import type { SelectedTable } from '../src/catalog/names';
 import { withClient } from '../src/conn/connect';
 import { ChangeTooLargeError, IncrementalStream } from '../src/stream/incremental';
 import { createSlot, evictStaleSessions, slotExists } from '../src/stream/replication-objects';
+import { streamSessionName } from '../src/spec/task-id';
 import { logger } from '../src/log';
 import { limitsOf, RateLimiter } from '../src/util/rate-limiter';
 import { taskAlerts } from './alert-state';
@@ -17,6 +18,8 @@ export interface IncrementalInput extends TaskInput {
   tables: SelectedTable[];
   /** From a resumed full sync: replay idempotently up to this LSN (see docs/full-sync.md). */
   catchUpUntil?: string | null;
+  /** Tables being copied again (workflows/recopy-table.ts): their rows and DDL are left to the copy. */
+  suspended?: string[];
 }
 
 const HEARTBEAT_MS = 1_000;
@@ -50,7 +53,7 @@ export async function incrementalSync(input: IncrementalInput): Promise<void> {
     } else {
       await refreshCapture(db, ctx, input.spec, input.taskId, input.tables);
     }
-    const evicted = await withClient(ctx.destination, (dst) => evictStaleSessions(db, dst, ctx.slot, ctx.applicationName));
+    const evicted = await withClient(ctx.destination, (dst) => evictStaleSessions(db, dst, ctx.slot, streamSessionName(input.taskId)));
     if (evicted) logger.warn({ evicted }, 'ended sessions of a previous stream attempt that were still attached');
   }).catch((err: unknown) => window.fail(err));
   const abort = new AbortController();
@@ -58,7 +61,7 @@ export async function incrementalSync(input: IncrementalInput): Promise<void> {
   const limiter = new RateLimiter(limitsOf(input.spec.throttle?.incremental));
   const stopWatching = watchThrottle((t) => limiter.setLimits(limitsOf(t.incremental)));
   const stream = new IncrementalStream({
-    ...ctx, taskId: input.taskId, tables: input.tables, mapping: input.spec, catchUpUntil: input.catchUpUntil, signal: abort.signal, maxChangeBytes: workerMaxChangeBytes(),
+    ...ctx, destination: { ...ctx.destination, application_name: streamSessionName(input.taskId) }, taskId: input.taskId, tables: input.tables, mapping: input.spec, catchUpUntil: input.catchUpUntil, suspended: input.suspended, signal: abort.signal, maxChangeBytes: workerMaxChangeBytes(),
     beforeChange: (bytes) => (limiter.limited ? limiter.take(1, bytes) : undefined),
     // The first figures go to `status` as soon as the stream is attached, not one interval later.
     onAttached: () => reportProgress(true),

@@ -6,5 +6,6 @@ export { incrementalSync } from './incremental';
 export { watchPausedSlot } from './paused-watch';
 export { releaseTask } from './release';
 export { catchUpAddedTables, finishAddition, mainStreamPosition, planModification, setPublication } from './modify';
+export { closeRecopyRequest } from './recopy';
 export { sendAlert } from './alerts';
 export { searchAttributesRegistered } from './search-attributes';

@@ -3,6 +3,7 @@ import { dropOriginIfExists, dropPublicationIfExists, dropSlotIfExists } from '.
 import { REPLICA_IDENTITY_TABLE, restoreReplicaIdentity } from '../src/stream/replica-identity';
 import { markOwnDdl, removeDdlCapture } from '../src/ddl/capture';
 import { forgetFullSync, PROGRESS_TABLES } from '../src/snapshot/progress-store';
+import { forgetRecopies, RECOPY_TABLE } from '../src/stream/recopy-requests';
 import { describeConflict, forgetObjects, ownedObjects, taskObjects, type OwnedObject, type OwnershipConflict } from '../src/stream/ownership';
 import { progressId } from './full';
 import { forgetCreated } from '../src/schema/created-objects';
@@ -83,10 +84,11 @@ export async function releaseTask(input: ReleaseInput): Promise<{ slotDropped: b
         await forgetFullSync(db, input.taskId);
         await forgetFullSync(db, additionKey);
       }
+      await forgetRecopies(db, input.taskId);
       // After a failure the records of created tables stay: a restart recreates those tables instead of refusing them.
       if (!input.bestEffort) await forgetCreated(db, input.taskId, owner);
       // The last task on this destination takes pg-dts's schema with it (its progress tables, once empty).
-      await forgetObjects(db, owner, destinationObjects, true, [...PROGRESS_TABLES, REPLICA_IDENTITY_TABLE]);
+      await forgetObjects(db, owner, destinationObjects, true, [...PROGRESS_TABLES, REPLICA_IDENTITY_TABLE, RECOPY_TABLE]);
     }),
   );
   return { slotDropped };

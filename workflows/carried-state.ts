@@ -5,6 +5,7 @@ import { workflowInfo } from '@temporalio/workflow';
 import type { SelectedTable } from '../src/catalog/names';
 import type { TaskSpec } from '../src/spec/schema';
 import type { TaskNaming } from '../src/spec/task-id';
+import type { RecopyRequest } from '../src/ddl/recopy';
 import type { TaskStatus } from './status';
 
 export interface CarriedState {
@@ -19,6 +20,9 @@ export interface CarriedState {
   searchable: boolean;
   /** How the task's names are derived; absent when carried by a run from before it was recorded ('v1'). */
   naming?: TaskNaming;
+  /** Tables waiting to be copied again (workflows/recopy-table.ts), and where each table's last copy was taken. */
+  pendingRecopies?: RecopyRequest[];
+  recopiedAt?: Record<string, string>;
 }
 
 /** Phase changes kept across runs: the full list stays in the earlier runs' histories. */

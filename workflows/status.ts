@@ -139,6 +139,8 @@ export interface TaskStatus {
   throttle: Throttle;
   phaseChanges: { phase: Phase; at: string }[];
   modification?: ModificationStatus | null;
+  /** Tables being (or last) copied again because a replayed DDL could not give their rows the source's values. */
+  recopies?: RecopyStatus[];
   /** Set while an activity fails and is retried (cleared by the next progress report). */
   retrying?: RetryStatus | null;
   /** Times the task continued as new (history kept short); its earlier runs hold the older history. */
@@ -148,4 +150,16 @@ export interface TaskStatus {
    * stream restart, a pause or another worker taking over neither fires them again nor forgets to resolve.
    */
   firingAlerts?: ThresholdAlertKind[];
+}
+
+/** One table copied again while the task streams (workflows/recopy-table.ts). */
+export interface RecopyStatus {
+  table: string;
+  reason: string;
+  /** Commit LSN of the source transaction that made the copy necessary. */
+  requestedAt: string;
+  state: 'queued' | 'holding' | 'copying' | 'catching-up' | 'joining' | 'done' | 'failed';
+  startedAt: string | null;
+  finishedAt: string | null;
+  problems: string[];
 }

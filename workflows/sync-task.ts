@@ -17,6 +17,8 @@ import {
 import { continueAsNewDue, carryOver, type CarriedState } from './carried-state';
 import { recordLag } from './lag-history';
 import { modifyObjects } from './modify-objects';
+import { newRecopies, recopyTable, tableKeyOf } from './recopy-table';
+import type { RecopyRequest } from '../src/ddl/recopy';
 import { activitiesFor } from './task-activities';
 import type { Phase, TableProgressReport, TaskStatus } from './status';
 
@@ -137,6 +139,7 @@ export async function syncTask(input: unknown, carried?: CarriedState): Promise<
     }
     status.retrying = null; // a progress report comes from an attempt that runs
     if (report.kind === 'incremental') {
+      queueRecopies(report.stats.ddl?.recopy);
       status.incremental = { ...report.stats, lagHistory: recordLag(status.incremental?.lagHistory, report.stats) };
       return;
     }
@@ -168,6 +171,18 @@ export async function syncTask(input: unknown, carried?: CarriedState): Promise<
   };
 
   let tables: SelectedTable[] = carried?.tables ?? [];
+  // Tables to copy again (workflows/recopy-table.ts): queued from the stream's reports, one at a time.
+  const pendingRecopies: RecopyRequest[] = carried?.pendingRecopies ?? [];
+  let suspended: string[] = [];
+  const recopiedAt: Record<string, string> = carried?.recopiedAt ?? {};
+  const queueRecopies = (reported: RecopyRequest[] | undefined): void => {
+    for (const r of newRecopies(pendingRecopies, reported, recopiedAt, suspended)) {
+      pendingRecopies.push(r);
+      status.recopies = [...(status.recopies ?? []).filter((x) => x.table !== tableKeyOf(r.table)).slice(-19), {
+        table: tableKeyOf(r.table), reason: r.reason, requestedAt: r.lsn, state: 'queued', startedAt: null, finishedAt: null, problems: [],
+      }];
+    }
+  };
   let catchUpUntil: string | null = carried?.catchUpUntil ?? null;
   let touchedSource = !!carried; // a blocked precheck creates nothing, so it has nothing to clean up
   // Set once the history is long enough to continue as new; the stream stops at the next safe point.
@@ -210,7 +225,7 @@ export async function syncTask(input: unknown, carried?: CarriedState): Promise<
       if (status.phase !== 'incremental') enter('incremental');
       const scope = new CancellationScope();
       streamStopped = false;
-      const running = scope.run(() => stream.incrementalSync({ ...task, tables, catchUpUntil }));
+      const running = scope.run(() => stream.incrementalSync({ ...task, tables, catchUpUntil, ...(suspended.length ? { suspended } : {}) }));
       running.catch(() => undefined);
       await Promise.race([running, condition(() => status.paused || releaseRequested || holdRequested || continueDue())]);
       scope.cancel();
@@ -224,10 +239,38 @@ export async function syncTask(input: unknown, carried?: CarriedState): Promise<
     }
   };
 
+  const recopyNext = async (): Promise<void> => {
+    const request = pendingRecopies[0]!;
+    modifying = true;
+    try {
+      const copiedAt = await recopyTable({
+        activities: taskActivities, taskId, naming,
+        spec: () => task.spec,
+        tables: () => tables,
+        suspended: () => suspended,
+        commit: (nextTables, nextSuspended) => {
+          tables = nextTables;
+          suspended = nextSuspended;
+        },
+        ...hold,
+        tableRows: () => status.tables,
+        report: (r) => void (status.recopies = [...(status.recopies ?? []).filter((x) => x.table !== r.table), r]),
+      }, request);
+      if (copiedAt) recopiedAt[tableKeyOf(request.table)] = copiedAt;
+    } finally {
+      pendingRecopies.shift();
+      modifying = false;
+    }
+  };
+
   const modificationsUntilReleased = async (): Promise<void> => {
     for (;;) {
-      await condition(() => (pendingObjects.length > 0 && !continuing) || releaseRequested || continuing);
+      await condition(() => ((pendingObjects.length > 0 || pendingRecopies.length > 0) && !continuing) || releaseRequested || continuing);
       if (releaseRequested || continuing) return;
+      if (pendingRecopies.length) {
+        await recopyNext();
+        continue;
+      }
       const next = pendingObjects.shift()!;
       modifying = true;
       await modifyObjects(
@@ -316,7 +359,7 @@ export async function syncTask(input: unknown, carried?: CarriedState): Promise<
     // Signals and updates received so far are in the carried state; let their handlers finish first.
     await condition(allHandlersFinished);
     status.continuedRuns = (status.continuedRuns ?? 0) + 1;
-    return continueAsNew<typeof syncTask>(spec, carryOver({ spec, status, tables, catchUpUntil, pendingObjects, searchable, naming }));
+    return continueAsNew<typeof syncTask>(spec, carryOver({ spec, status, tables, catchUpUntil, pendingObjects, searchable, naming, pendingRecopies, recopiedAt }));
   }
   if (wants('incremental') || releaseRequested) {
     enter('releasing');

@@ -20,6 +20,7 @@ import { logger } from '../log';
 import { formatLsn, parseLsn, type Lsn } from '../util/lsn';
 import { ident, literal, qualified } from '../util/sql';
 import { decideDdl, inWholeSchema } from '../ddl/apply';
+import { recordRecopy } from '../stream/recopy-requests';
 import { ddlLogTable, parseCaptureFailure, parseCapturedRow, type CapturedDdl } from '../ddl/capture';
 import { isCapturedTruncate, type CapturedTruncate } from '../ddl/partition-truncate';
 import { loadDdlParser } from '../ddl/parser';
@@ -73,6 +74,11 @@ export interface ApplierOptions {
    */
   catchUpUntil?: Lsn | null;
   /** DDL replication: the task's capture prefix and its mapping (names, selection, per-table ddl switch). */
+  /**
+   * Source tables (schema.name keys) being copied again (workflows/recopy-table.ts): their rows and DDL are
+   * left to the copy and its catch-up stream, as for a table being added.
+   */
+  suspended?: readonly string[];
   ddl?: {
     prefix: string;
     mapping: Mapping;
@@ -124,6 +130,7 @@ export class Applier {
   /** Source tables whose destination name another table has (refused as DDL): their rows are left out. */
   private readonly collided = new Set<string>();
   private readonly adoptionChecked = new Set<string>();
+  private readonly suspended: ReadonlySet<string>;
   /** The tables the stream was started with (not adopted since). */
   private readonly listed: ReadonlySet<string>;
   private skipping = false;
@@ -159,6 +166,12 @@ export class Applier {
   readonly stats: ApplierStats = {
     appliedLsn: null, transactions: 0, rows: 0, bytes: 0, skippedTransactions: 0, missingRows: 0, catchUpMissingRows: 0, replayedBatches: 0, batches: 0, ignoredColumns: [],
   };
+  /**
+   * What is committed on the destination: `stats` counts rows as they arrive, and a batch that fails is
+   * replayed by the next attempt (which would count it again); the task's totals add these up instead.
+   * commitMs: the source commit time of the newest transaction committed (the lag clock when nothing flows).
+   */
+  readonly committed = { rows: 0, bytes: 0, transactions: 0, commitMs: null as number | null };
 
   constructor(
     private readonly db: Client,
@@ -170,6 +183,7 @@ export class Applier {
     this.ddlLog = new DdlLog(opts.ddl?.taskId ?? '');
     this.ddlCapture = opts.ddl ? ddlLogTable(opts.ddl.taskId) : null;
     this.listed = new Set(tables.keys());
+    this.suspended = new Set(opts.suspended ?? []);
   }
 
   /** True when everything received has been committed on the destination and acknowledged. */
@@ -240,7 +254,7 @@ export class Applier {
    * the task selects whole. Resolved from the spec, so a restarted stream knows it without being told.
    */
   private selectedTable(ref: TableRef): AppliedTable | undefined {
-    if (this.collided.has(tableKey(ref))) return undefined;
+    if (this.collided.has(tableKey(ref)) || this.suspended.has(tableKey(ref))) return undefined;
     const listed = this.tables.get(tableKey(ref));
     if (listed || !this.opts.ddl?.adopt || !inWholeSchema(this.opts.ddl.mapping, ref)) return listed;
     const adopted = appliedTables(this.opts.ddl.mapping, [{ source: ref, target: targetTableName(this.opts.ddl.mapping, ref) }]).get(tableKey(ref))!;
@@ -288,6 +302,13 @@ export class Applier {
         } catch (err) {
           throw new DdlFailedError(sql, lsn, err);
         }
+      }
+      // Durable with the DDL itself: the workflow copies the table again (src/stream/recopy-requests.ts).
+      for (const e of decision.effects) {
+        if (e.type !== 'recopy-table') continue;
+        const request = { table: e.table, reason: e.reason, lsn };
+        await recordRecopy(this.db, ddl.taskId, request);
+        this.ddlLog.requestRecopy(request);
       }
     });
   }
@@ -583,6 +604,7 @@ export class Applier {
     this.batchTxns = 0;
     this.batchBytes = 0;
     this.submittedBatchTimes.push(batchStartMs);
+    const counted = { rows: this.stats.rows, bytes: this.stats.bytes, transactions: this.stats.transactions, commitMs: time };
     const hasWrites = this.destTxnOpen || buf.size > 0;
     const begin = hasWrites && !this.destTxnOpen;
     this.destTxnOpen = false;
@@ -596,6 +618,7 @@ export class Applier {
       // Transactions with nothing for the selected tables need no destination write to be acknowledged.
       this.submittedBatchTimes.shift();
       this.stats.appliedLsn = formatLsn(lsn);
+      Object.assign(this.committed, counted);
       this.opts.onCommitted(lsn);
     });
   }

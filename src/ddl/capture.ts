@@ -85,8 +85,27 @@ function adoptionSql(s: CaptureSettings): string {
   const cases = s.adopt
     .map((a) => `(cmd.schema_name = ${literal(a.schema)}${a.exclude.length ? ` AND (parse_ident(cmd.object_identity))[2] NOT IN (${a.exclude.map(literal).join(', ')})` : ''})`)
     .join(' OR ');
+  // A partition DETACHed in a schema the task selects whole becomes a table of its own there: published in
+  // the detaching transaction, so its later rows are streamed (the destination's copy has its rows up to
+  // the DETACH already, applied through the root). Only a table the query names can have been detached.
+  const detachedCases = s.adopt
+    .map((a) => `(n.nspname = ${literal(a.schema)}${a.exclude.length ? ` AND c.relname NOT IN (${a.exclude.map(literal).join(', ')})` : ''})`)
+    .join(' OR ');
+  const detached = `
+      IF cmd.command_tag = 'ALTER TABLE' AND cmd.object_type = 'table' AND strpos(upper(current_query()), 'DETACH') > 0 THEN
+        PERFORM set_config('pg_dts.capturing', 'on', true);
+        FOR detached IN SELECT c.oid::regclass::text AS identity FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                         WHERE (${detachedCases}) AND c.relkind IN ('r', 'p') AND NOT c.relispartition AND c.relpersistence = 'p'
+                           AND strpos(lower(current_query()), lower(c.relname)) > 0
+                           AND NOT EXISTS (SELECT 1 FROM pg_publication_rel pr JOIN pg_publication p ON p.oid = pr.prpubid
+                                            WHERE p.pubname = ${literal(s.publication)} AND pr.prrelid = c.oid) LOOP
+          EXECUTE format('ALTER TABLE %s REPLICA IDENTITY FULL', detached.identity);
+          EXECUTE format('ALTER PUBLICATION %I ADD TABLE %s', ${literal(s.publication)}, detached.identity);
+        END LOOP;
+        PERFORM set_config('pg_dts.capturing', 'off', true);
+      END IF;`;
   // A partition is published through its root, not adopted as a table of its own.
-  return `${partition}
+  return `${partition}${detached}
       IF cmd.command_tag = 'CREATE TABLE' AND cmd.object_type = 'table' AND (${cases})
          AND NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = cmd.objid AND c.relispartition) THEN
         PERFORM set_config('pg_dts.capturing', 'on', true);
@@ -110,6 +129,7 @@ CREATE OR REPLACE FUNCTION ${recorderName(s.taskId)}(event text, tag text, path 
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $pgdts$
 DECLARE
   cmd record;
+  detached record;
   objs jsonb := '[]';
   dropped jsonb := '[]';
   tags text[] := '{}';

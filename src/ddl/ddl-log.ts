@@ -1,5 +1,6 @@
 // What the stream did with DDL: counts by outcome and the latest statements, for `status` and the logs.
 import { logger } from '../log';
+import type { RecopyRequest } from '../stream/recopy-requests';
 import type { ReplayDecision } from './apply';
 
 export interface DdlEntry {
@@ -20,6 +21,8 @@ export interface DdlStats {
   recent: DdlEntry[];
   /** Logical messages with the task's DDL prefix that did not come from its capture: never replayed. */
   ignoredMessages?: number;
+  /** Tables to copy again because a replayed DDL could not give their existing rows the source's values. */
+  recopy?: RecopyRequest[];
 }
 
 const RECENT = 20;
@@ -45,6 +48,13 @@ export class DdlLog {
     }
     this.stats.recent.push(entry);
     if (this.stats.recent.length > RECENT) this.stats.recent.shift();
+  }
+
+  /** Open requests found at the stream's start, and those its DDL makes: reported until answered. */
+  requestRecopy(request: RecopyRequest): void {
+    const others = (this.stats.recopy ?? []).filter((r) => r.table.schema !== request.table.schema || r.table.name !== request.table.name);
+    this.stats.recopy = [...others, request];
+    logger.warn({ task: this.taskId, table: request.table, lsn: request.lsn, reason: request.reason }, 'the table will be copied again: a replayed DDL could not give its existing rows the source\'s values');
   }
 
   /** A message claiming to be the task's DDL that its capture did not write (someone sent it by hand). */

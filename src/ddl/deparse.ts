@@ -7,7 +7,7 @@
 // statements pg-dts emits. And whatever else it might get wrong, the output is only used when the parser
 // reads it back to exactly the tree that was deparsed (token positions aside); otherwise the caller gets a
 // clear refusal instead of a statement that means something else on the destination.
-import type { Constraint, Node } from 'libpg-query';
+import type { Constraint, Node, TableLikeClause } from 'libpg-query';
 import type * as DeparserLib from 'pgsql-deparser';
 import { nodeBody, nodeType, parseStatements, stringList, treeShape } from './parser';
 
@@ -35,6 +35,12 @@ function defineDdlDeparser(Deparser: typeof DeparserLib.Deparser) {
       // SQL-syntax calls (x AT TIME ZONE y, x IS NORMALIZED, ...) are a_expr only; ordinary calls are fine.
       if (type === 'FuncCall') return nodeBody<{ funcformat?: string }>(node).funcformat === 'COERCE_SQL_SYNTAX';
       return !PLAIN_DEFAULT.has(type);
+    }
+
+    /** The parser gives LIKE's relation as a bare RangeVar, which the base class prints as nothing. */
+    override TableLikeClause(node: TableLikeClause, context: Context): string {
+      const relation = node.relation && !('RangeVar' in node.relation) ? ({ RangeVar: node.relation } as unknown as TableLikeClause['relation']) : node.relation;
+      return super.TableLikeClause({ ...node, relation }, context);
     }
 
     /** INCLUDE, WITH and USING INDEX TABLESPACE of an index-backed constraint (all dropped by the base class). */

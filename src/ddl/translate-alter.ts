@@ -10,7 +10,9 @@ import { constraintLabel, DefinitionMapper } from './definitions';
 import { constraintExists, guarded } from './guard';
 import { refText, scopeOf, targetRangeVar, type NameMapper, type TableScope } from './mapping';
 import { nodeBody } from './parser';
-import type { DdlContext, DdlDecision, DroppedPart } from './types';
+import { recopyReason } from './recopy';
+import { isPartitionCommand, translatePartitionCommand } from './translate-partition';
+import type { DdlContext, DdlDecision, DdlEffect, DroppedPart } from './types';
 
 /** Subcommands naming an existing column in `name`. */
 const COLUMN_COMMANDS: Record<string, string> = {
@@ -86,12 +88,17 @@ export function translateAlterTable(stmt: AlterTableStmt, ctx: DdlContext, names
   const source = ctx.resolveTable(rv.schemaname ? { schema: rv.schemaname, name: rv.relname! } : { name: rv.relname! });
   const problem = existingTableProblem(ctx, source, rv.schemaname ? `${rv.schemaname}.${rv.relname}` : rv.relname!) ?? behavior();
   if (problem) return skip(problem.reason, problem.detail);
+  if ((stmt.cmds ?? []).some((n) => isPartitionCommand(nodeBody<AlterTableCmd>(n)))) return translatePartitionCommand(stmt, ctx, names, source!);
   const scope = scopeOf(ctx.mapping, source!);
   const mapper = new AlterMapper(ctx, names, scope);
   const kept: Node[] = [];
   const leftOut: Problem[] = [];
+  const recopies: string[] = [];
   for (const n of stmt.cmds ?? []) {
+    // Before mapping: what the source evaluated, as written there.
+    const recopy = recopyReason(nodeBody<AlterTableCmd>(n));
     const p = mapper.command(nodeBody<AlterTableCmd>(n));
+    if (!p && recopy) recopies.push(recopy);
     if (p?.reason === 'unsupported') return skip('unsupported', p.detail);
     if (p) leftOut.push(p);
     else kept.push(n);
@@ -103,7 +110,9 @@ export function translateAlterTable(stmt: AlterTableStmt, ctx: DdlContext, names
   stmt.cmds = kept;
   stmt.relation = targetRangeVar(rv, scope.target);
   const dropped = [...mapper.dropped, ...leftOut.map((p) => ({ reason: p.reason as DroppedPart['reason'], detail: p.detail }))];
-  const decision = applyTree(ctx, names, { AlterTableStmt: stmt } as Node, [{ type: 'alter-table', table: source! }], dropped);
+  const effects: DdlEffect[] = [{ type: 'alter-table', table: source! }];
+  if (recopies.length) effects.push({ type: 'recopy-table', table: source!, reason: recopies.join('; ') });
+  const decision = applyTree(ctx, names, { AlterTableStmt: stmt } as Node, effects, dropped);
   // VALIDATE alone (as migrations write it) of a constraint the destination left out (it uses an excluded
   // column, or references a table not synced) has nothing to validate there.
   const only = kept.length === 1 ? nodeBody<AlterTableCmd>(kept[0]) : null;

@@ -3,9 +3,9 @@
 // UNIQUE / CHECK / EXCLUDE / FOREIGN KEY constraints mapped to destination names. A partition (PARTITION OF)
 // is replicated when its parent is a table the task syncs, wherever the partition's schema: its rows are
 // published through the root, so without it on the destination the stream would stop at its first row.
-import type { ColumnDef, Constraint, CreateStmt, Node, RangeVar } from 'libpg-query';
-import { objectEntryFor } from '../catalog/names';
-import { applyTree, existingTableProblem, skip } from './decision';
+import type { ColumnDef, Constraint, CreateStmt, Node, RangeVar, TableLikeClause } from 'libpg-query';
+import { isIdentityMapping, objectEntryFor } from '../catalog/names';
+import { applyTree, existingTableProblem, skip, type Problem } from './decision';
 import { constraintLabel, DefinitionMapper } from './definitions';
 import { refText, scopeOf, targetRangeVar, type NameMapper } from './mapping';
 import { nodeBody, nodeType } from './parser';
@@ -18,7 +18,6 @@ function unsupportedForm(stmt: CreateStmt): string | null {
   if (persistence === 'u') return 'unlogged tables are not replicated (their changes are not in the WAL)';
   if (stmt.inhRelations?.length) return 'tables with INHERITS are not replicated';
   if (stmt.ofTypename) return 'typed tables (OF type) are not replicated';
-  if (stmt.tableElts?.some((e) => nodeType(e) === 'TableLikeClause')) return 'CREATE TABLE ... (LIKE ...) is not replicated (the copied definition is not in the statement)';
   return null;
 }
 
@@ -58,6 +57,10 @@ export function translateCreateTable(stmt: CreateStmt, ctx: DdlContext, names: N
       const { list, unsupported } = defs.constraintList([element], (c: Constraint) => `${constraintLabel(c)} of ${refText(source)}`, dropped);
       if (unsupported) return skip('unsupported', unsupported.detail);
       elements.push(...list);
+    } else if (nodeType(element) === 'TableLikeClause') {
+      const problem = likeProblem(nodeBody<TableLikeClause>(element), ctx);
+      if (problem) return skip(problem.reason, problem.detail);
+      elements.push(element);
     } else {
       return skip('unsupported', `CREATE TABLE element ${nodeType(element)} is not replicated`);
     }
@@ -67,6 +70,23 @@ export function translateCreateTable(stmt: CreateStmt, ctx: DdlContext, names: N
   stmt.relation = targetRangeVar(stmt.relation!, scope.target);
   delete stmt.tablespacename; // tablespaces are the destination's own business (as in the schema phase)
   return applyTree(ctx, names, { CreateStmt: stmt } as Node, [{ type: 'create-table', table: source }], dropped);
+}
+
+/**
+ * LIKE copies a definition the statement does not spell out: exact on the destination only from the same
+ * table there, i.e. a synced table whose columns keep their names (none renamed or excluded). Mapped in place.
+ */
+function likeProblem(like: TableLikeClause, ctx: DdlContext): Problem | null {
+  const rv = like.relation!;
+  const written = rv.schemaname ? `${rv.schemaname}.${rv.relname}` : rv.relname!;
+  const ref = ctx.resolveTable(rv.schemaname ? { schema: rv.schemaname, name: rv.relname! } : { name: rv.relname! });
+  const problem = existingTableProblem(ctx, ref, written);
+  if (problem) return { reason: problem.reason, detail: `LIKE ${written}: ${problem.detail}` };
+  if (!isIdentityMapping(ctx.mapping, ref!)) {
+    return { reason: 'unsupported', detail: `LIKE ${written}: its columns are renamed or excluded on the destination, so the copied definition would differ` };
+  }
+  like.relation = targetRangeVar(rv, scopeOf(ctx.mapping, ref!).target);
+  return null;
 }
 
 /** CREATE TABLE … PARTITION OF a synced table: the partition under its mapped name, of the mapped parent. */

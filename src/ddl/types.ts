@@ -44,7 +44,9 @@ export type DdlEffect =
   | { type: 'create-table'; table: TableRef } // source name
   | { type: 'drop-table'; table: TableRef }
   | { type: 'rename-table'; from: TableRef; to: TableRef }
-  | { type: 'alter-table'; table: TableRef }; // the applier must reload this table's shape
+  | { type: 'alter-table'; table: TableRef } // the applier must reload this table's shape
+  /** Replaying it cannot give the table's existing rows the source's values: copy the table again (recopy.ts). */
+  | { type: 'recopy-table'; table: TableRef; reason: string };
 
 export type DdlDecision =
   | {

@@ -41,11 +41,16 @@ const SETUP = `
     PRIMARY KEY (task_id, table_key, chunk));`;
 
 export async function ensureProgressStore(db: ClientBase): Promise<void> {
+  await createHelperTables(db, SETUP);
+}
+
+/** Creates pg-dts's helper tables on the destination (`CREATE … IF NOT EXISTS` statements). */
+export async function createHelperTables(db: ClientBase, setup: string): Promise<void> {
   // Two tasks starting at once on one destination may race on CREATE ... IF NOT EXISTS: serialize them.
   await db.query('BEGIN');
   try {
     await db.query(`SELECT pg_advisory_xact_lock(hashtext('pg-dts progress store'))`);
-    await db.query(SETUP);
+    await db.query(setup);
     await db.query('COMMIT');
   } catch (err) {
     await db.query('ROLLBACK').catch(() => undefined);

@@ -53,6 +53,12 @@ export const slotName = (taskId: string): string => `dts_sync_${taskId}`;
 export const publicationName = (taskId: string): string => `dts_pub_${taskId}`;
 export const originName = (taskId: string): string => `dts_origin_${taskId}`;
 export const applicationName = (taskId: string): string => `pg-dts:${taskId}`;
+/**
+ * The main stream's destination session: a restarted stream ends the one a lost attempt left behind by this
+ * name, and must not end the task's other sessions (a copy, a catch-up stream) running at that moment.
+ * Cut to what the server keeps of an application_name (63 bytes; task ids are ASCII), so it compares equal there.
+ */
+export const streamSessionName = (taskId: string): string => `${applicationName(taskId)}:stream`.slice(0, 63);
 
 /** The slot and origin of tables being added to a running task (modifyObjects), next to the task's own. */
 export function additionNames(taskId: string, naming: TaskNaming = 'v2'): { slot: string; origin: string } {

@@ -13,6 +13,7 @@ import { FastPgoutputDecoder } from './pgoutput-fast';
 import { ensureOrigin, originProgress } from './replication-objects';
 import { ddlMessagePrefix } from '../ddl/capture';
 import type { DdlStats } from '../ddl/ddl-log';
+import { ensureRecopyStore, openRecopies } from './recopy-requests';
 import { SerialFeed } from './serial-feed';
 
 /** A change this large is refused rather than held in memory (PostgreSQL allows values up to 1 GB). */
@@ -90,6 +91,8 @@ export interface IncrementalOptions {
   stopAt?: string;
   /** Serve only `tables`: no adoption of tables created in schemas selected whole (a catch-up stream). */
   listedTablesOnly?: boolean;
+  /** Tables being copied again: left to the copy (ApplierOptions.suspended). */
+  suspended?: string[];
   /** Called once the source has accepted START_REPLICATION: the stream is attached (first figures exist). */
   onAttached?: () => void;
 }
@@ -152,6 +155,8 @@ export class IncrementalStream {
     try {
       const messages = (await sourceVersion(opts.source)) >= 140000;
       const plugin = new RawTextPgoutputPlugin({ protoVersion: 1, publicationNames: [opts.publication], messages });
+      // Where a replayed DDL records that its table must be copied again (before the origin is bound).
+      if (!opts.listedTablesOnly) await ensureRecopyStore(db);
       await ensureOrigin(db, opts.origin);
       await db.query('SELECT pg_replication_origin_session_setup($1)', [opts.origin]);
       const progress = await originProgress(db, opts.origin);
@@ -176,9 +181,12 @@ export class IncrementalStream {
           },
         } : {}),
         origin: opts.origin,
+        suspended: opts.suspended,
         onCommitted: acknowledge,
         onFailure: (err) => fail(err),
       });
+      // Requests recorded by an earlier attempt are reported again until a copy answers them.
+      if (!opts.listedTablesOnly) for (const r of await openRecopies(db, opts.taskId)) applier.ddlLog.requestRecopy(r);
       this.applier = applier;
       this.connected = true;
       const failed = new Promise<never>((_, reject) => {

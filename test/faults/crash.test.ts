@@ -15,7 +15,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
 import type { Client as PgClient } from 'pg';
 import { SECURE_USER } from '../../src/pgcluster/embedded';
-import { applicationName, originName, slotName, taskIdFromWorkflowId } from '../../src/spec/task-id';
+import { originName, slotName, streamSessionName, taskIdFromWorkflowId } from '../../src/spec/task-id';
 import { parseLsn } from '../../src/util/lsn';
 import { statusQuery } from '../../workflows/messages';
 import type { TaskStatus } from '../../workflows/status';
@@ -30,7 +30,7 @@ const TASK = 'fault-crash-bank';
 const TASK_ID = taskIdFromWorkflowId(TASK);
 const ORIGIN = originName(TASK_ID);
 const SLOT = slotName(TASK_ID);
-const APP = applicationName(TASK_ID);
+const APP = streamSessionName(TASK_ID);
 const KILLS = 8;
 const LOAD = { clients: 3, targetTps: 250 };
 /**
