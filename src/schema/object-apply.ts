@@ -6,7 +6,7 @@ import type { Client, ClientConfig } from 'pg';
 import { withClient } from '../conn/connect';
 import type { Mapping, SelectedTable } from '../catalog/names';
 import { ident } from '../util/sql';
-import { planNonTableObjects, type NonTableObjectsPlan, type UnsupportedObject } from './non-table-objects';
+import { planNonTableObjects, type NeededExtension, type NonTableObjectsPlan, type UnsupportedObject } from './non-table-objects';
 import { SchemaStatementError } from './sync';
 
 export interface ObjectsOutcome {
@@ -37,15 +37,7 @@ export async function createNonTableObjects(destination: Client, plan: NonTableO
     // Bodies are not validated at CREATE (pg_dump's way): a function may name a table or another function
     // created after it. The definitions are fully qualified, so the empty search path finds nothing else.
     await destination.query(`SELECT set_config('search_path', '', true), set_config('check_function_bodies', 'off', true)`);
-    for (const ext of plan.extensions) {
-      for (const sql of [`CREATE SCHEMA IF NOT EXISTS ${ident(ext.schema)}`, `CREATE EXTENSION IF NOT EXISTS ${ident(ext.name)} SCHEMA ${ident(ext.schema)}`]) {
-        try {
-          await destination.query(sql);
-        } catch (err) {
-          throw new SchemaStatementError(err as Error, sql);
-        }
-      }
-    }
+    for (const ext of plan.extensions) await createExtension(destination, ext);
     let pending = plan.objects;
     const errors = new Map<string, string>();
     let created = 0;
@@ -82,4 +74,26 @@ export async function createNonTableObjects(destination: Client, plan: NonTableO
     await destination.query('ROLLBACK').catch(() => undefined);
     throw err;
   }
+}
+
+/**
+ * In the schema it has on the source (the definitions name its objects there); an extension whose control
+ * file fixes its schema refuses SCHEMA, and is then created where it must be.
+ */
+async function createExtension(destination: Client, ext: NeededExtension): Promise<void> {
+  const inSchema = `CREATE EXTENSION IF NOT EXISTS ${ident(ext.name)} SCHEMA ${ident(ext.schema)}`;
+  const plain = `CREATE EXTENSION IF NOT EXISTS ${ident(ext.name)}`;
+  await destination.query('SAVEPOINT dts_extension');
+  try {
+    await destination.query(`CREATE SCHEMA IF NOT EXISTS ${ident(ext.schema)}`);
+    await destination.query(inSchema);
+  } catch {
+    await destination.query('ROLLBACK TO SAVEPOINT dts_extension');
+    try {
+      await destination.query(plain);
+    } catch (err) {
+      throw new SchemaStatementError(err as Error, `${inSchema} (and without SCHEMA)`);
+    }
+  }
+  await destination.query('RELEASE SAVEPOINT dts_extension');
 }
