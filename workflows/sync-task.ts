@@ -15,6 +15,7 @@ import {
   throttleUpdate,
 } from './messages';
 import { continueAsNewDue, carryOver, type CarriedState } from './carried-state';
+import { failureCause } from './failure-cause';
 import { recordLag } from './lag-history';
 import { modifyObjects } from './modify-objects';
 import { newRecopies, recopyTable, tableKeyOf } from './recopy-table';
@@ -133,6 +134,7 @@ export async function syncTask(input: unknown, carried?: CarriedState): Promise<
       return;
     }
     if (report.kind === 'retry') {
+      if (status.phase === 'failed') return; // the last attempt's report, behind the failure that ended the task
       status.retrying = report.retry;
       status.lastError = `${report.retry.activity} (${report.retry.failureClass} failure, retrying since ${report.retry.since}): ${report.retry.message}`;
       return;
@@ -345,7 +347,9 @@ export async function syncTask(input: unknown, carried?: CarriedState): Promise<
       });
     }
   } catch (err) {
-    status.lastError = err instanceof Error ? err.message : String(err);
+    // The cause, not Temporal's wrapper ("Activity task failed"); nothing is retrying any more.
+    status.lastError = failureCause(err);
+    status.retrying = null;
     enter('failed');
     // A task that fails for good must not leave a slot holding WAL on the source.
     if (touchedSource) await CancellationScope.nonCancellable(() => cleanup.releaseTask({ ...task, bestEffort: true })).catch(() => undefined);

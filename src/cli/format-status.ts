@@ -208,7 +208,8 @@ export function formatStatus(s: TaskStatus, o: FormatOptions = {}): string {
   }
   const throttle = formatThrottle(s.throttle); // undefined from a task started before throttling existed
   lines.push(`  throttle: ${throttle ?? 'none (unlimited)'}`);
-  if (s.retrying) lines.push(`  RETRYING ${s.retrying.activity}: ${s.retrying.failureClass} failure since ${s.retrying.since}: ${s.retrying.message.split('\n')[0]}`);
+  // A failed task retries nothing any more (a task failed by an older release may still carry the field).
+  if (s.retrying && s.phase !== 'failed') lines.push(`  RETRYING ${s.retrying.activity}: ${s.retrying.failureClass} failure since ${s.retrying.since}: ${s.retrying.message.split('\n')[0]}`);
   if (s.firingAlerts?.length) lines.push(`  ALERT firing: ${s.firingAlerts.join(', ')}`);
   if (s.continuedRuns) lines.push(`  continued as new ${s.continuedRuns} time(s) (earlier runs keep the older history)`);
   const m = s.modification;
@@ -217,7 +218,7 @@ export function formatStatus(s: TaskStatus, o: FormatOptions = {}): string {
     lines.push(`  modifyObjects (${m.requestedAt}): ${m.state}${what ? ` — ${what}` : ''}`);
     for (const p of m.problems) lines.push(`    ${p.split('\n').join('\n    ')}`);
   }
-  if (s.lastError) lines.push(`  last error: ${s.lastError}`);
+  if (s.lastError) lines.push(`  ${s.phase === 'failed' ? 'FAILED' : 'last error'}: ${s.lastError.split('\n').join('\n    ')}`);
   return lines.join('\n');
 }
 

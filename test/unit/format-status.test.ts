@@ -297,3 +297,13 @@ test('a failing step being retried, firing alerts and continued runs are shown',
   assert.match(text, /continued as new 2 time\(s\)/);
   assert.match(text, /\n {2}ALERT firing: lag, retained-wal\n/);
 });
+
+test('a failed task says why and is not shown retrying', () => {
+  const s: TaskStatus = {
+    ...base, phase: 'failed', lastError: 'incrementalSync: relation "a.t" does not exist\n  failing for 5 s without progress (RetryWindowExceeded)',
+    retrying: { activity: 'incrementalSync', failureClass: 'other', since: '2024-01-01T00:00:00.000Z', message: 'relation "a.t" does not exist' },
+  };
+  const text = formatStatus(s);
+  assert.match(text, /FAILED: incrementalSync: relation "a\.t" does not exist\n\s+failing for 5 s/);
+  assert.doesNotMatch(text, /RETRYING/);
+});
