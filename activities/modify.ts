@@ -8,7 +8,7 @@ import { Context } from '@temporalio/activity';
 import type { ClientConfig } from 'pg';
 import { resolveSelection } from '../src/catalog/select';
 import {
-  columnMapper, rowFilterOf, tableEntryFor, tableKey, targetTableName, type SelectedTable,
+  columnMapper, rowFilterOf, tableEntryFor, tableKey, targetTableName, type SelectedTable, type TableRef,
 } from '../src/catalog/names';
 import { withClient } from '../src/conn/connect';
 import { logger } from '../src/log';
@@ -21,7 +21,7 @@ import { dropOriginIfExists, dropSlotIfExists, originProgress } from '../src/str
 import { progressId } from './full';
 import { additionObjects, additionProven, adoptable, claim, namingOf, taskOwner } from './ownership';
 import { withRetryWindows } from './retry-window';
-import { prepareSource } from './source-setup';
+import { adoptedSchemas, prepareSource } from './source-setup';
 import { taskContext, type TaskInput } from './context';
 
 export interface ModificationPlan {
@@ -68,7 +68,10 @@ async function planModificationOnce(input: TaskInput & { tables: SelectedTable[]
   const problems = selection.missing.map((m) => `objects: ${m} does not exist on the source`);
   const current = new Map(input.tables.map((t) => [tableKey(t.source), t]));
   const wanted = new Map(selection.tables.map((t) => [tableKey(t.source), t]));
-  const added = selection.tables.filter((t) => !current.has(tableKey(t.source)));
+  // A table the source created in a schema the task selects whole is synced already (adopted by the capture
+  // and the stream, not listed): it is not added again.
+  const adopted = (ref: TableRef): boolean => adoptedSchemas(input.spec).some((a) => a.schema === ref.schema && !a.exclude.includes(ref.name));
+  const added = selection.tables.filter((t) => !current.has(tableKey(t.source)) && !adopted(t.source));
   const removed = input.tables.filter((t) => !wanted.has(tableKey(t.source)));
   for (const [key, t] of current) {
     if (wanted.has(key) && fingerprint(input.spec, t) !== fingerprint(next, t)) {

@@ -1,7 +1,7 @@
 // What must be in place on the source before the slot exists: replica identity, the publication and the
 // DDL capture.
 // Shared by the full sync (slot with snapshot) and an incremental-only task (slot from "now").
-import type { SelectedTable } from '../src/catalog/names';
+import { targetTableName, type SelectedTable } from '../src/catalog/names';
 import { withClient } from '../src/conn/connect';
 import { logger } from '../src/log';
 import type { TaskSpec } from '../src/spec/schema';
@@ -28,13 +28,31 @@ export async function prepareSource(ctx: TaskContext, spec: TaskSpec, taskId: st
       const changed = await withClient(ctx.destination, (dst) => setReplicaIdentityFull(src, dst, taskId, tables.map((t) => t.source)));
       if (changed.length) logger.info({ task: taskId, tables: changed.length }, 'set REPLICA IDENTITY FULL on the source (restored at release)');
     }
-    await ensurePublication(src, ctx.publication, publishedTables(spec, tables));
+    await ensurePublication(src, ctx.publication, publishedTables(spec, [...tables, ...(await adoptedMembers(src, ctx.publication, spec, tables))]));
     const capture = await ddlCaptureSupport(src);
     if (capture.ok) {
       await installDdlCapture(src, { taskId, publication: ctx.publication, adopt: adoptedSchemas(spec) });
       await installTruncateTriggers(src, taskId, tables);
     } else logger.warn({ task: taskId, reason: capture.reason }, 'DDL is not replicated for this task');
   });
+}
+
+/**
+ * Tables the capture adopted (created in a schema the task selects whole, published in their creating
+ * transaction) are not in the task's list: re-targeting the publication to the list alone would stop their
+ * rows silently. They stay while the spec still selects their schema whole.
+ */
+async function adoptedMembers(src: ClientBase, publication: string, spec: TaskSpec, tables: SelectedTable[]): Promise<SelectedTable[]> {
+  const adopt = adoptedSchemas(spec);
+  if (!adopt.length) return [];
+  const listed = new Set(tables.map((t) => `${t.source.schema}.${t.source.name}`));
+  const { rows } = await src.query<{ schema: string; name: string }>(
+    `SELECT schemaname AS schema, tablename AS name FROM pg_publication_tables WHERE pubname = $1 AND schemaname = ANY($2::text[])`,
+    [publication, adopt.map((a) => a.schema)],
+  );
+  return rows
+    .filter((r) => !listed.has(`${r.schema}.${r.name}`) && !adopt.find((a) => a.schema === r.schema)!.exclude.includes(r.name))
+    .map((r) => ({ source: r, target: targetTableName(spec, r) }));
 }
 
 async function installTruncateTriggers(src: ClientBase, taskId: string, tables: SelectedTable[]): Promise<void> {
