@@ -62,8 +62,10 @@ async function installTruncateTriggers(src: ClientBase, taskId: string, tables: 
 
 /**
  * At each stream start, a task's capture is brought up to what this release installs: a capture from an
- * earlier release (logical messages) moves to its capture table, and every partition of its selected
- * partitioned tables has its TRUNCATE trigger (partitions made before the capture added them itself).
+ * earlier release (logical messages) moves to its capture table, the recorder and its event triggers are
+ * this release's (what it records, e.g. the tables of dropped indexes, and the DROP INDEX trigger), and
+ * every partition of its selected partitioned tables has its TRUNCATE trigger (partitions made before
+ * the capture added them itself).
  */
 export async function refreshCapture(src: ClientBase, ctx: TaskContext, spec: TaskSpec, taskId: string, tables: SelectedTable[]): Promise<void> {
   if (!(await captureInstalled(src, taskId))) return;
@@ -72,6 +74,9 @@ export async function refreshCapture(src: ClientBase, ctx: TaskContext, spec: Ta
     // Logical messages are no longer trusted: DDL since the last attempt stays refused (counted as ignored).
     await installDdlCapture(src, { taskId, publication: ctx.publication, adopt: adoptedSchemas(spec) });
     logger.info({ task: taskId }, 'DDL capture moved from logical messages to the capture table');
+  } else {
+    // Idempotent (CREATE OR REPLACE, triggers created only when missing); the capture table is kept.
+    await installDdlCapture(src, { taskId, publication: ctx.publication, adopt: adoptedSchemas(spec) });
   }
   await installTruncateTriggers(src, taskId, tables);
 }

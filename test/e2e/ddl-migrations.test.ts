@@ -163,6 +163,26 @@ describe('everyday migration DDL replicates', () => {
     assert.equal((await status()).phase, 'incremental');
   });
 
+  it('a capture set up by an earlier release (no DROP INDEX trigger) is brought up to date at the next stream start', async () => {
+    const handle = temporal.workflow.getHandle(TASK);
+    await cs.src.query(`DROP EVENT TRIGGER dts_ixs_${TASK}`);
+    await handle.signal('pause');
+    await waitFor('paused', async () => (await status()).phase === 'paused', 60_000, 200);
+    await handle.signal('resume');
+    await waitFor('streaming again', async () => (await status()).phase === 'incremental', 60_000, 200);
+    await waitFor('trigger restored', async () => (await cs.src.query(`SELECT 1 FROM pg_event_trigger WHERE evtname = $1`, [`dts_ixs_${TASK}`])).rowCount === 1, 60_000, 200);
+    // The status counts DDL per stream: watch the destination instead.
+    const onDestination = async () => (await cs.dst.query(`SELECT 1 FROM pg_indexes WHERE schemaname = 'app' AND indexname = 'index_orders_on_id_qty'`)).rowCount === 1;
+    await cs.src.query('CREATE INDEX index_orders_on_id_qty ON app.orders (id, qty)');
+    await waitFor('index created on the destination', onDestination, 60_000, 200);
+    await cs.src.query('DROP INDEX app.index_orders_on_id_qty');
+    await waitFor('index dropped on the destination', async () => !(await onDestination()), 60_000, 200);
+    const refused = ((await status()).incremental?.ddl?.recent ?? []).filter((e) => e.outcome !== 'applied');
+    assert.deepEqual(refused, []);
+    const [srcIdx, dstIdx] = await both(`SELECT indexname FROM pg_indexes WHERE schemaname = 'app' AND tablename = 'orders' ORDER BY indexname`);
+    assert.deepEqual(dstIdx, srcIdx);
+  });
+
   it('drops the sequence and the type with their column', async () => {
     const before = (await ddlAfter(0)).applied;
     await migrate('ALTER TABLE app.orders DROP COLUMN status', 'DROP TYPE app.order_status');
