@@ -6,7 +6,7 @@
 // CREATE INDEX. Everything else is skipped as unsupported.
 //
 // Why a statement is skipped, in the order the checks run (the first that applies is reported):
-//   unsupported          the kind of statement is not replicated (or its form: TEMP, PARTITION BY, LIKE, ...)
+//   unsupported          the kind of statement is not replicated (or its form: TEMP, UNLOGGED, INHERITS, OF type, ...)
 //   outside-selection    the table is not synced by the task (for CREATE: its schema is not selected whole)
 //   ddl-disabled         the table's (or schema's) "ddl" is false
 //   cascade-or-restrict  CASCADE or RESTRICT written in a DROP / ALTER (what it removes depends on the source's
