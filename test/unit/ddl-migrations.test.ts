@@ -7,7 +7,8 @@ import { tableOperations, type Mapping, type TableRef } from '../../src/catalog/
 import { decideDdl } from '../../src/ddl/apply';
 import type { CapturedDdl } from '../../src/ddl/capture';
 import { loadDdlParser } from '../../src/ddl/parser';
-import { translateDdl, type DdlContext, type DdlDecision } from '../../src/ddl/translate';
+import type { DdlContext } from '../../src/ddl/translate';
+import { translationAsserts } from './ddl-fixture';
 import type { CapturedObject, ObjectKind } from '../../src/ddl/types';
 
 /** app selected whole (renamed app_dst, minus audit_log); Crm by table list; legacy whole with ddl off. */
@@ -47,21 +48,9 @@ function context(objects: Objects = {}, searchPath = ['app', 'public']): DdlCont
   };
 }
 
-function applied(sql: string, ctx = context()): Extract<DdlDecision, { kind: 'apply' }> {
-  const d = translateDdl(sql, ctx);
-  assert.equal(d.kind, 'apply', `${sql}\n-> ${JSON.stringify(d)}`);
-  return d as Extract<DdlDecision, { kind: 'apply' }>;
-}
+const { applied, skipped } = translationAsserts(() => context());
 
 const dest = (sql: string, ctx = context()): string[] => applied(sql, ctx).statements;
-
-function skipped(sql: string, reason: string, detail: RegExp, ctx = context()): void {
-  const d = translateDdl(sql, ctx);
-  assert.equal(d.kind, 'skip', `${sql}\n-> ${JSON.stringify(d)}`);
-  const s = d as Extract<DdlDecision, { kind: 'skip' }>;
-  assert.equal(s.reason, reason, `${sql}: ${s.detail}`);
-  assert.match(s.detail, detail);
-}
 
 /** The guarded form: runs `sql` only when the destination has the object. */
 const guardedSql = (sql: string): RegExp => new RegExp(`^DO \\$pgdts\\$ BEGIN IF EXISTS \\(.+\\) THEN EXECUTE '${sql.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}'; END IF; END \\$pgdts\\$$`);

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { tableOperations, type Mapping, type TableRef } from '../../src/catalog/names';
 import { loadDdlParser } from '../../src/ddl/parser';
-import { translateDdl, type DdlContext, type DdlDecision } from '../../src/ddl/translate';
+import type { DdlContext } from '../../src/ddl/translate';
+import { translationAsserts } from './ddl-fixture';
 
 /**
  * The source: schema app selected whole (minus audit_log), schema Crm with listed tables (Customers renamed,
@@ -56,25 +57,13 @@ function context(mapping: Mapping = MAPPING, searchPath = ['app', 'public']): Dd
   };
 }
 
-function applied(sql: string, ctx = context()): Extract<DdlDecision, { kind: 'apply' }> {
-  const d = translateDdl(sql, ctx);
-  assert.equal(d.kind, 'apply', `${sql}\n-> ${JSON.stringify(d)}`);
-  return d as Extract<DdlDecision, { kind: 'apply' }>;
-}
+const { applied, skipped } = translationAsserts(() => context());
 
 /** The one destination statement. */
 function dest(sql: string, ctx = context()): string {
   const d = applied(sql, ctx);
   assert.equal(d.statements.length, 1, JSON.stringify(d));
   return d.statements[0]!;
-}
-
-function skipped(sql: string, reason: string, detail: RegExp, ctx = context()): void {
-  const d = translateDdl(sql, ctx);
-  assert.equal(d.kind, 'skip', `${sql}\n-> ${JSON.stringify(d)}`);
-  const s = d as Extract<DdlDecision, { kind: 'skip' }>;
-  assert.equal(s.reason, reason, `${sql}: ${s.detail}`);
-  assert.match(s.detail, detail);
 }
 
 const APP_ITEMS = { schema: 'app', name: 'items' };
