@@ -41,21 +41,28 @@ export function taskContext({ spec, taskId }: TaskInput): TaskContext {
   };
 }
 
-/** Signals progress to the workflow at most every `intervalMs` (each signal is a history event). */
-/** Returns whether the report was sent. */
-export function progressReporter(intervalMs: number): (report: ProgressReport, force?: boolean) => boolean {
+export interface ProgressReporter {
+  /** Signals progress to the workflow at most every `intervalMs` (each signal is a history event). Returns whether the report was sent. */
+  (report: ProgressReport, force?: boolean): boolean;
+  /** Resolves once every report sent so far has been delivered (or has failed). */
+  flush(): Promise<void>;
+}
+
+export function progressReporter(intervalMs: number): ProgressReporter {
   let last = 0;
-  return (report, force = false) => {
+  // One signal at a time, in order: a failing attempt's figures must not overtake its retry report.
+  let chain: Promise<void> = Promise.resolve();
+  const reporter = (report: ProgressReport, force = false): boolean => {
     const now = Date.now();
     if (!force && now - last < intervalMs) return false;
     last = now;
     const ctx = Context.current();
     const execution = ctx.info.workflowExecution;
     if (!execution) return false;
-    ctx.client.workflow
-      .getHandle(execution.workflowId, execution.runId)
-      .signal(progressSignal, report)
-      .catch(() => undefined); // progress is best effort; the data path never waits on it
+    const handle = ctx.client.workflow.getHandle(execution.workflowId, execution.runId);
+    // progress is best effort; the data path never waits on it
+    chain = chain.then(() => handle.signal(progressSignal, report)).catch(() => undefined);
     return true;
   };
+  return Object.assign(reporter, { flush: () => chain });
 }

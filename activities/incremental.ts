@@ -1,18 +1,20 @@
+import { randomUUID } from 'node:crypto';
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import type { SelectedTable } from '../src/catalog/names';
 import { withClient } from '../src/conn/connect';
-import { ChangeTooLargeError, IncrementalStream } from '../src/stream/incremental';
+import { ChangeTooLargeError, IncrementalStream, type LagClock } from '../src/stream/incremental';
 import { createSlot, evictStaleSessions, slotExists } from '../src/stream/replication-objects';
 import { streamSessionName } from '../src/spec/task-id';
 import { logger } from '../src/log';
 import { limitsOf, RateLimiter } from '../src/util/rate-limiter';
-import { taskAlerts } from './alert-state';
+import { taskAlerts, workflowStatus } from './alert-state';
 import { claimTaskObjects } from './ownership';
 import { RetryWindow } from './retry-window';
 import { prepareSource, refreshCapture } from './source-setup';
 import { watchThrottle } from './throttle-watch';
 import { incrementalMetrics } from '../src/metrics/feed';
 import { progressReporter, taskContext, type TaskInput } from './context';
+import type { AttemptCounters } from '../workflows/stream-totals';
 
 export interface IncrementalInput extends TaskInput {
   tables: SelectedTable[];
@@ -58,20 +60,31 @@ export async function incrementalSync(input: IncrementalInput): Promise<void> {
   }).catch((err: unknown) => window.fail(err));
   const abort = new AbortController();
   // The throttle starts from the spec and follows `throttle` signals (polled from the workflow's status).
+  // Where the lag clock stands: the previous attempt's heartbeat, else the workflow's status (a new stream
+  // after a pause, continue-as-new, modifyObjects). A stream stuck from its start shows its lag at once.
+  const status = workflowStatus();
+  const lagFrom = (Context.current().info.heartbeatDetails as { lag?: LagClock } | undefined)?.lag
+    ?? (await Promise.race([status, new Promise<null>((r) => setTimeout(() => r(null), 5_000))]))?.incremental?.lagClock;
   const limiter = new RateLimiter(limitsOf(input.spec.throttle?.incremental));
   const stopWatching = watchThrottle((t) => limiter.setLimits(limitsOf(t.incremental)));
   const stream = new IncrementalStream({
-    ...ctx, destination: { ...ctx.destination, application_name: streamSessionName(input.taskId) }, taskId: input.taskId, tables: input.tables, mapping: input.spec, catchUpUntil: input.catchUpUntil, suspended: input.suspended, signal: abort.signal, maxChangeBytes: workerMaxChangeBytes(),
+    ...ctx, destination: { ...ctx.destination, application_name: streamSessionName(input.taskId) }, taskId: input.taskId, tables: input.tables, mapping: input.spec, catchUpUntil: input.catchUpUntil, suspended: input.suspended, signal: abort.signal, maxChangeBytes: workerMaxChangeBytes(), lagFrom,
     beforeChange: (bytes) => (limiter.limited ? limiter.take(1, bytes) : undefined),
     // The first figures go to `status` as soon as the stream is attached, not one interval later.
     onAttached: () => reportProgress(true),
   });
   const report = progressReporter(10_000);
   const activity = Context.current();
+  // The task's counters live in the workflow, which adds up what each attempt committed (stream-totals.ts).
+  // The previous attempt's last counters come with the heartbeat details (it may have died before reporting them).
+  const attemptId = randomUUID();
+  let seq = 0;
+  const counted = (): AttemptCounters => ({ id: attemptId, seq: ++seq, counters: stream.stats().committed });
+  let previous = (activity.info.heartbeatDetails as { counted?: AttemptCounters } | undefined)?.counted;
   let last = { rows: 0, bytes: 0, at: Date.now() };
   let lastEvents = '0/0/0';
   const metrics = incrementalMetrics(input.taskId);
-  const alerts = taskAlerts(input);
+  const alerts = taskAlerts(input, { status });
   // Heartbeats every second: a cancellation (pause, release, modifyObjects) arrives with their answer.
   // A DDL failure's clock from earlier attempts is carried on until the stream gets past it (ddl-retry.ts).
   // Progress = the applied position moved past where this attempt found it (the origin's, once connected).
@@ -81,9 +94,9 @@ export async function incrementalSync(input: IncrementalInput): Promise<void> {
     if (startedAt === undefined) {
       if (stream.connected) startedAt = appliedLsn;
     } else if (appliedLsn !== startedAt) window.progressed();
-    activity.heartbeat(window.details({ appliedLsn }));
+    activity.heartbeat(window.details({ appliedLsn, counted: counted(), lag: stream.lagState() }));
   }, HEARTBEAT_MS);
-  const reportProgress = (attached = false): void => {
+  const reportProgress = (attached = false, failing = false): void => {
     const s = stream.stats();
     const now = Date.now();
     const seconds = Math.max(0.001, (now - last.at) / 1000);
@@ -98,15 +111,24 @@ export async function incrementalSync(input: IncrementalInput): Promise<void> {
     if (retainedWalWarning) logger.warn({ retainedWalBytes: s.retainedWalBytes }, 'the slot retains a lot of WAL on the source');
     metrics({ ...s, rowsPerSecond, bytesPerSecond });
     alerts({ lagSeconds: s.lagSeconds, retainedWalBytes: s.retainedWalBytes }, now);
-    report({
-      kind: 'incremental',
+    const sent = report({
+      kind: 'incremental', attempt: counted(), ...(previous ? { previous } : {}), ...(failing ? { failing } : {}),
       stats: {
         sourceLsn: s.sourceLsn, appliedLsn: s.appliedLsn, receivedLsn: s.receivedLsn, confirmedLsn: s.confirmedLsn,
         retainedWalBytes: s.retainedWalBytes, retainedWalWarning, transactions: s.transactions, batches: s.batches,
         rows: s.rows, bytes: s.bytes, missingRows: s.missingRows, catchUpMissingRows: s.catchUpMissingRows, replayedBatches: s.replayedBatches, ddl: s.ddl, ignoredColumns: s.ignoredColumns,
-        lagSeconds: s.lagSeconds, rowsPerSecond, bytesPerSecond, reportedAt: new Date(now).toISOString(),
+        lagSeconds: s.lagSeconds, lagClock: s.lagClock, rowsPerSecond, bytesPerSecond, reportedAt: new Date(now).toISOString(),
       },
-    }, noteworthy || attached);
+    }, noteworthy || attached || failing);
+    if (sent) previous = undefined;
+  };
+  /** The attempt's last figures, delivered before it ends (bounded: a workflow that cannot be reached never holds it). */
+  const finalReport = async (failing: boolean): Promise<void> => {
+    // The alerts judge this attempt's last figures too (a stuck attempt may end before its first interval).
+    await Promise.race([alerts.ready, new Promise((resolve) => setTimeout(resolve, 3_000))]);
+    reportProgress(false, failing);
+    // Before the next attempt asks the workflow which alerts are firing, it must know of this one's.
+    await Promise.race([Promise.all([report.flush(), alerts.flush()]), new Promise((resolve) => setTimeout(resolve, 3_000))]);
   };
   const reporting = setInterval(reportProgress, REPORT_MS);
   let cancelled: unknown;
@@ -120,11 +142,14 @@ export async function incrementalSync(input: IncrementalInput): Promise<void> {
     // Retrying cannot make a change smaller: fail the task, naming the table and LSN.
     if (err instanceof ChangeTooLargeError) throw ApplicationFailure.nonRetryable(err.message, 'ChangeTooLarge');
     // A DDL the destination refuses is an "other issue" like any other: retried inside its window, then final.
-    window.fail(err, { appliedLsn: stream.stats().appliedLsn });
+    clearInterval(reporting);
+    await finalReport(true);
+    window.fail(err, { appliedLsn: stream.stats().appliedLsn, counted: counted(), lag: stream.lagState() });
   } finally {
     stopWatching();
     clearInterval(beat);
     clearInterval(reporting);
   }
+  await finalReport(false);
   throw cancelled ?? new CancelledFailure('incremental stream stopped');
 }

@@ -7,6 +7,8 @@ import type { TaskSpec } from '../src/spec/schema';
 import type { TaskNaming } from '../src/spec/task-id';
 import type { RecopyRequest } from '../src/ddl/recopy';
 import type { TaskStatus } from './status';
+import type { StreamTotals } from './stream-totals';
+import type { DdlEntry } from '../src/ddl/ddl-log';
 
 export interface CarriedState {
   /** The spec as it is now (modifyObjects may have changed its objects). */
@@ -20,6 +22,10 @@ export interface CarriedState {
   searchable: boolean;
   /** How the task's names are derived; absent when carried by a run from before it was recorded ('v1'). */
   naming?: TaskNaming;
+  /** The stream's counters and refused DDL over the task's life; absent when carried by an older release. */
+  streamTotals?: StreamTotals;
+  /** Refused DDL not alerted yet. */
+  pendingRefusalAlerts?: DdlEntry[];
   /** Tables waiting to be copied again (workflows/recopy-table.ts), and where each table's last copy was taken. */
   pendingRecopies?: RecopyRequest[];
   recopiedAt?: Record<string, string>;

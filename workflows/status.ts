@@ -3,6 +3,8 @@ import type { PrecheckReport } from '../src/precheck/types';
 import type { Throttle } from '../src/spec/schema';
 import type { DdlStats } from '../src/ddl/ddl-log';
 import type { AlertState, ThresholdAlertKind } from '../src/alerts/event';
+import type { AttemptCounters } from './stream-totals';
+import type { LagClock } from '../src/util/lag-clock';
 
 export type Phase = 'precheck' | 'schema' | 'full' | 'incremental' | 'paused' | 'releasing' | 'released' | 'failed';
 
@@ -79,6 +81,8 @@ export interface IncrementalStatus {
   /** Source columns the destination lacks (DDL not replicated yet applied there): left out of writes. */
   ignoredColumns?: string[];
   lagSeconds: number;
+  /** What the lag is measured from, for the next stream or paused watch to go on from (src/stream/incremental.ts). */
+  lagClock?: LagClock;
   rowsPerSecond: number;
   bytesPerSecond: number;
   reportedAt: string;
@@ -100,12 +104,24 @@ export interface RetryStatus {
 
 export type ProgressReport =
   | { kind: 'full'; tables: TableProgressReport[]; overall?: FullSyncStatus }
-  | { kind: 'incremental'; stats: IncrementalStatus }
+  | {
+    kind: 'incremental'; stats: IncrementalStatus;
+    /** This attempt's committed counters (workflows/stream-totals.ts); absent from streams of older releases. */
+    attempt?: AttemptCounters;
+    /** The previous attempt's last counters (from its heartbeat), which its own reports may have missed. */
+    previous?: AttemptCounters;
+    /** Sent by an attempt that is failing: it does not end the `retrying` state. */
+    failing?: boolean;
+  }
   | { kind: 'retry'; retry: RetryStatus }
   /** An alert fired or resolved (sent at once, so the next stream or watch knows). */
   | { kind: 'alert'; alert: ThresholdAlertKind; state: AlertState }
   /** While paused (no stream): what the slot keeps on the source. */
-  | { kind: 'slot'; sourceLsn: string; retainedWalBytes: number | null; retainedWalWarning: boolean; reportedAt: string };
+  | {
+    kind: 'slot'; sourceLsn: string; retainedWalBytes: number | null; retainedWalWarning: boolean; reportedAt: string;
+    /** Lag measured on the source's clock while nothing streams; absent from watches of older releases. */
+    lagSeconds?: number | null;
+  };
 
 /** The latest `modifyObjects`, as it goes through its steps (workflows/modify-objects.ts). */
 export interface ModificationStatus {

@@ -16,12 +16,18 @@ import {
 } from './messages';
 import { continueAsNewDue, carryOver, type CarriedState } from './carried-state';
 import { failureCause } from './failure-cause';
+import { countersOf, initialTotals, mergeAttempt, REFUSALS_KEPT, type StreamTotals } from './stream-totals';
+import { ddlRefusedEnabled } from '../src/alerts/event';
+import type { DdlEntry } from '../src/ddl/ddl-log';
 import { recordLag } from './lag-history';
 import { modifyObjects } from './modify-objects';
 import { newRecopies, recopyTable, tableKeyOf } from './recopy-table';
 import type { RecopyRequest } from '../src/ddl/recopy';
 import { activitiesFor } from './task-activities';
-import type { Phase, TableProgressReport, TaskStatus } from './status';
+import type { Phase, ProgressReport, TableProgressReport, TaskStatus } from './status';
+
+/** Marks tasks that send the ddl-refused alert (its sendAlert activities and timers). */
+export const DDL_REFUSED_ALERT_PATCH = 'pg-dts-ddl-refused-alert';
 
 /** Marks tasks whose ids and derived names follow the collision-free scheme (src/spec/task-id.ts). */
 export const NAMING_PATCH = 'pg-dts-collision-free-names';
@@ -127,6 +133,30 @@ export async function syncTask(input: unknown, carried?: CarriedState): Promise<
       if (!wants('incremental')) throw new Error('modifyObjects refused: it applies to tasks with incremental sync');
     },
   });
+  // The stream's counters and refused DDL over the task's life: each attempt reports its own (stream-totals.ts).
+  let streamTotals: StreamTotals | undefined = carried?.streamTotals;
+  const foldAttempt = (report: Extract<ProgressReport, { kind: 'incremental' }>, shownBefore: TaskStatus['incremental']): DdlEntry[] => {
+    let totals = streamTotals ?? initialTotals(shownBefore);
+    if (report.previous) totals = mergeAttempt(totals, { ...report.previous, refusals: [], recent: [], ignoredColumns: [] }).totals;
+    const ddl = report.stats.ddl;
+    const merged = mergeAttempt(totals, { ...report.attempt!, refusals: ddl?.refusals ?? [], recent: ddl?.recent ?? [], ignoredColumns: report.stats.ignoredColumns ?? [] });
+    streamTotals = merged.totals;
+    const c = countersOf(streamTotals);
+    status.incremental = {
+      ...status.incremental!, rows: c.rows, bytes: c.bytes, transactions: c.transactions, ignoredColumns: streamTotals.ignoredColumns,
+      ddl: {
+        ...ddl, applied: c.ddlApplied, refused: streamTotals.refused, refusedBy: streamTotals.refusedBy, recent: streamTotals.recent,
+        refusals: streamTotals.refusals, ignoredMessages: c.ignoredMessages,
+      },
+    };
+    return merged.newRefusals;
+  };
+  // Refused DDL not alerted yet: sent by refusalAlertsUntilReleased, at most once per alerts.ddlRefused.everySeconds.
+  const pendingRefusalAlerts: DdlEntry[] = carried?.pendingRefusalAlerts ?? [];
+  const queueRefusalAlerts = (refusals: DdlEntry[]): void => {
+    if (refusals.length && ddlRefusedEnabled(spec)) pendingRefusalAlerts.push(...refusals.slice(-REFUSALS_KEPT));
+    if (pendingRefusalAlerts.length > REFUSALS_KEPT) pendingRefusalAlerts.splice(0, pendingRefusalAlerts.length - REFUSALS_KEPT);
+  };
   setHandler(progressSignal, (report) => {
     if (report.kind === 'alert') {
       const others = (status.firingAlerts ?? []).filter((kind) => kind !== report.alert);
@@ -139,20 +169,27 @@ export async function syncTask(input: unknown, carried?: CarriedState): Promise<
       status.lastError = `${report.retry.activity} (${report.retry.failureClass} failure, retrying since ${report.retry.since}): ${report.retry.message}`;
       return;
     }
-    status.retrying = null; // a progress report comes from an attempt that runs
+    // A progress report comes from an attempt that runs (unless it says it is failing).
+    if (report.kind !== 'incremental' || !report.failing) status.retrying = null;
     if (report.kind === 'incremental') {
+      const shownBefore = status.incremental;
       queueRecopies(report.stats.ddl?.recopy);
       status.incremental = { ...report.stats, lagHistory: recordLag(status.incremental?.lagHistory, report.stats) };
+      if (report.attempt) queueRefusalAlerts(foldAttempt(report, shownBefore));
       return;
     }
     if (report.kind === 'slot') {
-      const { sourceLsn, retainedWalBytes, retainedWalWarning, reportedAt } = report;
+      const { sourceLsn, retainedWalBytes, retainedWalWarning, reportedAt, lagSeconds } = report;
       // Paused before the stream's first report: nothing applied yet, lag unknown until it streams.
       const before = status.incremental ?? {
         appliedLsn: null, receivedLsn: null, confirmedLsn: null, transactions: 0, batches: 0, rows: 0, bytes: 0,
         missingRows: 0, replayedBatches: 0, lagSeconds: 0, rowsPerSecond: 0, bytesPerSecond: 0,
       };
       status.incremental = { ...before, sourceLsn, retainedWalBytes, retainedWalWarning, reportedAt };
+      // Nothing is applied while paused: the watch measures the lag on the source's clock.
+      if (typeof lagSeconds === 'number') {
+        status.incremental = { ...status.incremental, lagSeconds, rowsPerSecond: 0, bytesPerSecond: 0, lagHistory: recordLag(status.incremental.lagHistory, { reportedAt, lagSeconds }) };
+      }
       return;
     }
     applyTableReports(report.tables);
@@ -265,6 +302,19 @@ export async function syncTask(input: unknown, carried?: CarriedState): Promise<
     }
   };
 
+  const refusalAlertsUntilReleased = async (): Promise<void> => {
+    for (;;) {
+      await condition(() => pendingRefusalAlerts.length > 0 || releaseRequested || continuing);
+      if (releaseRequested || continuing) return;
+      // Only reports of this release's streams queue refusals; the marker keeps histories that have it apart.
+      if (!patched(DDL_REFUSED_ALERT_PATCH)) return;
+      const refusals = pendingRefusalAlerts.splice(0);
+      await cleanup.sendAlert({ ...task, kind: 'ddl-refused', refusals }).catch(() => undefined);
+      const every = spec.alerts?.ddlRefused === false ? 0 : (spec.alerts?.ddlRefused?.everySeconds ?? 60);
+      if (every > 0) await condition(() => releaseRequested || continuing, every * 1000);
+    }
+  };
+
   const modificationsUntilReleased = async (): Promise<void> => {
     for (;;) {
       await condition(() => ((pendingObjects.length > 0 || pendingRecopies.length > 0) && !continuing) || releaseRequested || continuing);
@@ -298,7 +348,7 @@ export async function syncTask(input: unknown, carried?: CarriedState): Promise<
   const phases = async (): Promise<void> => {
     if (carried) {
       // Continued as new: the copy is done and the state is here; go on streaming.
-      await Promise.all([streamUntilReleased(), modificationsUntilReleased()]);
+      await Promise.all([streamUntilReleased(), modificationsUntilReleased(), refusalAlertsUntilReleased()]);
       return;
     }
     const checked = await short.precheck(task);
@@ -326,7 +376,7 @@ export async function syncTask(input: unknown, carried?: CarriedState): Promise<
     } else if (wants('schema')) {
       await short.finishSchema({ ...task, tables, createObjects: true, plan: afterData });
     }
-    if (wants('incremental')) await Promise.all([streamUntilReleased(), modificationsUntilReleased()]);
+    if (wants('incremental')) await Promise.all([streamUntilReleased(), modificationsUntilReleased(), refusalAlertsUntilReleased()]);
     else if (pendingObjects.length) status.lastError = 'modifyObjects applies to tasks with incremental sync; this task has finished its selection';
   };
 
@@ -363,7 +413,7 @@ export async function syncTask(input: unknown, carried?: CarriedState): Promise<
     // Signals and updates received so far are in the carried state; let their handlers finish first.
     await condition(allHandlersFinished);
     status.continuedRuns = (status.continuedRuns ?? 0) + 1;
-    return continueAsNew<typeof syncTask>(spec, carryOver({ spec, status, tables, catchUpUntil, pendingObjects, searchable, naming, pendingRecopies, recopiedAt }));
+    return continueAsNew<typeof syncTask>(spec, carryOver({ spec, status, tables, catchUpUntil, pendingObjects, searchable, naming, pendingRecopies, recopiedAt, streamTotals, pendingRefusalAlerts }));
   }
   if (wants('incremental') || releaseRequested) {
     enter('releasing');

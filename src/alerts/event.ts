@@ -1,9 +1,14 @@
 // The JSON body every alert POSTs. It names the task and the numbers, never an endpoint URL, user or
 // header: a webhook receiver is often a chat channel.
-export type AlertKind = 'lag' | 'retained-wal' | 'failure';
-/** The alerts that fire and resolve with a measured value (a failure only fires). */
-export type ThresholdAlertKind = Exclude<AlertKind, 'failure'>;
+export type AlertKind = 'lag' | 'retained-wal' | 'failure' | 'ddl-refused';
+/** The alerts that fire and resolve with a measured value (a failure and a DDL refusal only fire). */
+export type ThresholdAlertKind = Exclude<AlertKind, 'failure' | 'ddl-refused'>;
 export type AlertState = 'firing' | 'resolved';
+
+/** Whether the spec wants the ddl-refused alert (on unless false). Here, free of I/O: the workflow asks it. */
+export function ddlRefusedEnabled(spec: { alerts?: { ddlRefused?: false | object } }): boolean {
+  return !!spec.alerts && spec.alerts.ddlRefused !== false;
+}
 
 export interface AlertEvent {
   /** Task id (the workflow id). */
@@ -19,4 +24,6 @@ export interface AlertEvent {
   /** ISO 8601 time of the evaluation. */
   at: string;
   message: string;
+  /** ddl-refused: the statements not replicated since the previous such alert, oldest first. */
+  refusals?: { at: string; lsn: string; reason: string; statement: string; detail?: string }[];
 }

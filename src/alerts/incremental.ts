@@ -8,7 +8,7 @@ import { ThresholdMonitor } from './threshold';
 import { postAlert } from './webhook';
 
 export interface AlertSample {
-  /** null while paused: lag is then the operator's choice, not a fault. */
+  /** null: not known (nothing applied yet to measure from). */
   lagSeconds: number | null;
   retainedWalBytes: number | null;
 }
@@ -41,11 +41,11 @@ export function incrementalAlerts(
   if (alerts.lag) {
     rules.push({
       kind: 'lag',
-      monitor: new ThresholdMonitor(alerts.lag.seconds, alerts.lag.forSeconds * 1000, wasFiring('lag')),
+      monitor: new ThresholdMonitor(alerts.lag.seconds, alerts.lag.forSeconds * 1000, wasFiring('lag'), true),
       value: (s) => s.lagSeconds,
       message: (state, v, t, f) => state === 'firing'
-        ? `task ${spec.name}: replication lag ${v.toFixed(1)} s has been above ${t} s for ${f.toFixed(0)} s`
-        : `task ${spec.name}: replication lag is back to ${v.toFixed(1)} s (threshold ${t} s)`,
+        ? `task ${spec.name}: replication lag ${v.toFixed(1)} s has been above ${t} s for ${f.toFixed(0)} s${during}`
+        : `task ${spec.name}: replication lag is back to ${v.toFixed(1)} s${during} (threshold ${t} s)`,
     });
   }
   if (alerts.retainedWalBytes !== undefined) {
@@ -65,7 +65,9 @@ export function incrementalAlerts(
       const state = rule.monitor.update(value, nowMs);
       if (!state || value === null) continue;
       const threshold = rule.monitor.threshold;
-      const forSeconds = since === null ? 0 : (nowMs - since) / 1000;
+      // Since when it was above: known only after this sample for a new evaluator (lag: from its age).
+      const from = rule.monitor.since ?? since;
+      const forSeconds = from === null ? 0 : (nowMs - from) / 1000;
       opts.onTransition?.(rule.kind, state);
       // Fire and forget: the reporting interval never waits on a webhook.
       void send(alerts.webhook, {

@@ -199,7 +199,7 @@ export function formatStatus(s: TaskStatus, o: FormatOptions = {}): string {
     if (i.ddl && (i.ddl.applied || i.ddl.refused)) {
       const by = Object.entries(i.ddl.refusedBy).map(([reason, n]) => `${reason} ${n}`).join(', ');
       lines.push(`  DDL: ${i.ddl.applied} replicated, ${i.ddl.refused} not replicated${by ? ` (${by})` : ''}`);
-      for (const d of i.ddl.recent.filter((e) => e.outcome !== 'applied').slice(-3)) {
+      for (const d of (i.ddl.refusals ?? i.ddl.recent.filter((e) => e.outcome !== 'applied')).slice(-3)) {
         lines.push(`    not replicated (${d.outcome}) at ${d.lsn}: ${d.statement.replace(/\s+/g, ' ').slice(0, 100)}`);
       }
     }

@@ -203,8 +203,18 @@ const alertsSchema = z
       .optional()
       .describe('fire when the slot retains more WAL than this on the source; resolved when it falls back'),
     onFailure: z.boolean().default(true).describe('alert when the task fails (default true)'),
+    ddlRefused: z
+      .union([
+        z.literal(false),
+        z.strictObject({
+          everySeconds: z.number().min(0, { message: 'must be 0 or more seconds' }).default(60)
+            .describe('at most one alert per this many seconds; refusals meanwhile are listed in the next one (default 60)'),
+        }),
+      ])
+      .optional()
+      .describe('alert when the stream does not replicate a DDL statement (on unless false; default { "everySeconds": 60 })'),
   })
-  .describe('alerts POSTed to a webhook: lag, retained WAL, task failure');
+  .describe('alerts POSTed to a webhook: lag, retained WAL, task failure, DDL not replicated');
 
 export const syncTypeValues = ['schema', 'full', 'incremental'] as const;
 

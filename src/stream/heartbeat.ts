@@ -16,6 +16,8 @@ export interface SourceSample {
   at: number;
   sourceLsn: string;
   retainedWalBytes: number | null;
+  /** The source's clock minus this worker's (ms): lag is measured on the source's clock. */
+  clockOffsetMs: number;
 }
 
 export interface HeartbeatOptions {
@@ -49,14 +51,16 @@ export function startSourceHeartbeat(opts: HeartbeatOptions): () => Promise<void
         await c.connect();
         client = c;
       }
-      const r = await client.query<{ lsn: string; retained: string | null }>(
-        `SELECT pg_current_wal_lsn()::text AS lsn,
+      const sent = Date.now();
+      const r = await client.query<{ lsn: string; retained: string | null; now_ms: number }>(
+        `SELECT pg_current_wal_lsn()::text AS lsn, (extract(epoch FROM clock_timestamp()) * 1000)::float8 AS now_ms,
                 (SELECT (pg_current_wal_lsn() - restart_lsn)::bigint FROM pg_replication_slots WHERE slot_name = $1)::text AS retained,
                 pg_logical_emit_message(true, $2::text, $3::text)`,
         [opts.slot, opts.prefix, signedBody(opts.key, Date.now())],
       );
       const row = r.rows[0]!;
-      opts.onSample({ at: Date.now(), sourceLsn: row.lsn, retainedWalBytes: row.retained === null ? null : Number(row.retained) });
+      const at = Date.now();
+      opts.onSample({ at, sourceLsn: row.lsn, retainedWalBytes: row.retained === null ? null : Number(row.retained), clockOffsetMs: Number(row.now_ms) - (sent + at) / 2 });
     } catch (err) {
       logger.warn({ err: (err as Error).message }, 'source heartbeat failed; retrying');
       await client?.end().catch(() => undefined);

@@ -15,6 +15,9 @@ import { ddlMessagePrefix } from '../ddl/capture';
 import type { DdlStats } from '../ddl/ddl-log';
 import { ensureRecopyStore, openRecopies } from './recopy-requests';
 import { SerialFeed } from './serial-feed';
+import type { LagClock } from '../util/lag-clock';
+
+export type { LagClock } from '../util/lag-clock';
 
 /** A change this large is refused rather than held in memory (PostgreSQL allows values up to 1 GB). */
 export const MAX_CHANGE_BYTES = 256 * 1024 * 1024;
@@ -93,6 +96,8 @@ export interface IncrementalOptions {
   listedTablesOnly?: boolean;
   /** Tables being copied again: left to the copy (ApplierOptions.suspended). */
   suspended?: string[];
+  /** Where an earlier attempt left the lag clock (its last lagState()). */
+  lagFrom?: LagClock;
   /** Called once the source has accepted START_REPLICATION: the stream is attached (first figures exist). */
   onAttached?: () => void;
 }
@@ -104,6 +109,9 @@ export interface IncrementalStats extends ApplierStats {
   retainedWalBytes: number | null;
   lagSeconds: number;
   ddl: DdlStats;
+  /** This attempt's work committed on the destination (what the task's totals add up). */
+  committed: { rows: number; bytes: number; transactions: number; ddlApplied: number; ignoredMessages: number };
+  lagClock: LagClock;
 }
 
 export class IncrementalStream {
@@ -121,12 +129,19 @@ export class IncrementalStream {
   stats(): IncrementalStats {
     const a = this.applier;
     const now = Date.now();
-    // Lag: the age of the oldest change received but not yet applied; and, when nothing arrives, how
-    // long ago the newest heartbeat that did arrive was written (less one interval: they are periodic).
-    const pending = a?.oldestPendingCommitMs ?? null;
+    const clock = this.lagState();
+    // Lag, on the source's clock: the age of the oldest change received but not yet applied (or that an
+    // earlier attempt was stuck on); when none is here but the source has WAL past what is applied, the
+    // age of the newest transaction applied — so a stream that applies nothing (stuck on a statement,
+    // retrying, the source's WAL not reaching it) shows its lag growing. The newest heartbeat that arrived
+    // is a floor when the source cannot be sampled (less one interval: heartbeats are periodic).
+    const sourceNow = now + clock.clockOffsetMs;
+    const applied = [clock.appliedLsn, this.confirmedLsn === null ? null : formatLsn(this.confirmedLsn)].filter((l): l is string => l !== null);
+    const behind = clock.sourceLsn !== null && (applied.length === 0 || applied.every((l) => parseLsn(l) < parseLsn(clock.sourceLsn!)));
+    const since = clock.oldestUnappliedMs ?? (behind ? clock.appliedCommitMs : null);
     const hbInterval = this.opts.heartbeatMs ?? 1000;
     const stale = this.lastHeartbeatMs === null ? 0 : now - this.lastHeartbeatMs - 2 * hbInterval;
-    const lagMs = Math.max(0, pending === null ? 0 : now - pending, stale);
+    const lagMs = Math.max(0, since === null ? 0 : sourceNow - since, stale);
     return {
       ...(a?.stats ?? { appliedLsn: null, transactions: 0, rows: 0, bytes: 0, skippedTransactions: 0, missingRows: 0, catchUpMissingRows: 0, replayedBatches: 0, batches: 0, ignoredColumns: [] }),
       sourceLsn: this.sample?.sourceLsn ?? null,
@@ -135,7 +150,32 @@ export class IncrementalStream {
       retainedWalBytes: this.sample?.retainedWalBytes ?? null,
       lagSeconds: lagMs / 1000,
       ddl: a?.ddlLog.stats ?? { applied: 0, refused: 0, refusedBy: {}, recent: [] },
+      committed: this.committed(),
+      lagClock: clock,
     };
+  }
+
+  /** What the lag is measured from; carried to the next attempt (heartbeat details, workflow status). */
+  lagState(): LagClock {
+    const a = this.applier;
+    const carried = this.opts.lagFrom;
+    const appliedLsn = a?.stats.appliedLsn ?? carried?.appliedLsn ?? null;
+    // The carried times hold while the applied position is still the one they were measured at.
+    const same = carried !== undefined && carried.appliedLsn === appliedLsn;
+    return {
+      appliedLsn,
+      appliedCommitMs: a?.committed.commitMs ?? (same ? carried.appliedCommitMs : null),
+      oldestUnappliedMs: a?.oldestPendingCommitMs ?? (same ? carried.oldestUnappliedMs : null),
+      sourceLsn: this.sample?.sourceLsn ?? carried?.sourceLsn ?? null,
+      clockOffsetMs: this.sample?.clockOffsetMs ?? carried?.clockOffsetMs ?? 0,
+    };
+  }
+
+  private committed(): IncrementalStats['committed'] {
+    const a = this.applier;
+    if (!a) return { rows: 0, bytes: 0, transactions: 0, ddlApplied: 0, ignoredMessages: 0 };
+    const ddl = a.ddlLog.confirmed(a.stats.appliedLsn);
+    return { rows: a.committed.rows, bytes: a.committed.bytes, transactions: a.committed.transactions, ddlApplied: ddl.applied, ignoredMessages: ddl.ignoredMessages };
   }
 
   /** Streams until the signal aborts (resolves) or something fails (rejects). */

@@ -84,9 +84,10 @@ describe('alert webhook', () => {
   it('the evaluator fires lag after its duration, WAL at once, and resolves both', async () => {
     received.length = 0;
     const evaluate = incrementalAlerts('orders-id', spec({ lag: { seconds: 5, forSeconds: 6 }, retainedWalBytes: 1000 }));
-    evaluate({ lagSeconds: 9, retainedWalBytes: 2000 }, 0);
+    // Lag is an age: 6 s at 0 has been above 5 s since -1 s (and 9 s or more would fire at once).
+    evaluate({ lagSeconds: 6, retainedWalBytes: 2000 }, 0);
     await next(1);
-    evaluate({ lagSeconds: 9, retainedWalBytes: 2000 }, 3_000);
+    evaluate({ lagSeconds: 6, retainedWalBytes: 2000 }, 3_000);
     evaluate({ lagSeconds: 9.5, retainedWalBytes: 2000 }, 6_000);
     await next(2);
     evaluate({ lagSeconds: 1, retainedWalBytes: 10 }, 9_000);
@@ -94,7 +95,7 @@ describe('alert webhook', () => {
     const seen = received.map((r) => `${r.body.kind}:${r.body.state}:${r.body.value}:${r.body.threshold}`);
     assert.deepEqual(seen.slice(0, 2), ['retained-wal:firing:2000:1000', 'lag:firing:9.5:5']);
     assert.deepEqual(seen.slice(2).sort(), ['lag:resolved:1:5', 'retained-wal:resolved:10:1000']);
-    assert.match(String(received[1].body.message), /lag 9\.5 s has been above 5 s for 6 s/);
+    assert.match(String(received[1].body.message), /lag 9\.5 s has been above 5 s for 7 s/);
   });
 
   it('never throws: an error answer, a closed port and a hung receiver all resolve false', async () => {
