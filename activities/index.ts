@@ -9,3 +9,4 @@ export { catchUpAddedTables, finishAddition, mainStreamPosition, planModificatio
 export { closeRecopyRequest } from './recopy';
 export { sendAlert } from './alerts';
 export { searchAttributesRegistered } from './search-attributes';
+export { planVerification, verifyRanges } from './verify';

@@ -2,6 +2,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { TaskSpec, Throttle } from '../src/spec/schema';
 import type { TaskStatus, ProgressReport } from './status';
+import type { SelectedTable } from '../src/catalog/names';
 
 export const WORKFLOW_TYPE = 'syncTask';
 export const DEFAULT_TASK_QUEUE = 'pg-dts';
@@ -23,6 +24,11 @@ export const throttleSignal = defineSignal<[Throttle]>('throttle');
  */
 export const modifyObjectsSignal = defineSignal<[{ objects: TaskSpec['objects'] }]>('modifyObjects');
 export const statusQuery = defineQuery<TaskStatus>('status');
+/**
+ * The task's spec as it is now (objects as modifyObjects left them; URLs never carry a password) and its
+ * resolved tables: what `pg-dts verify` compares, under the task's own names and rules.
+ */
+export const selectionQuery = defineQuery<{ spec: TaskSpec; tables: SelectedTable[]; taskId: string }>('selection');
 
 /**
  * The same changes as updates with validators: a bad value is refused with the reason (the caller gets the

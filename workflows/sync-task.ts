@@ -11,8 +11,8 @@ import { parseObjects, parseTaskSpec, SpecError, endpointLabel } from '../src/sp
 import { parseThrottle, type TaskSpec } from '../src/spec/schema';
 import { publicationName, slotName, taskIdFor, type TaskNaming } from '../src/spec/task-id';
 import {
-  modifyObjectsSignal, modifyObjectsUpdate, pauseSignal, progressSignal, releaseSignal, resumeSignal, statusQuery, throttleSignal,
-  throttleUpdate,
+  modifyObjectsSignal, modifyObjectsUpdate, pauseSignal, progressSignal, releaseSignal, resumeSignal, selectionQuery, statusQuery,
+  throttleSignal, throttleUpdate,
 } from './messages';
 import { continueAsNewDue, carryOver, type CarriedState } from './carried-state';
 import { failureCause } from './failure-cause';
@@ -210,6 +210,7 @@ export async function syncTask(input: unknown, carried?: CarriedState): Promise<
   };
 
   let tables: SelectedTable[] = carried?.tables ?? [];
+  setHandler(selectionQuery, () => ({ spec, tables, taskId })); // what a verification compares (workflows/verify-task.ts)
   // Tables to copy again (workflows/recopy-table.ts): queued from the stream's reports, one at a time.
   const pendingRecopies: RecopyRequest[] = carried?.pendingRecopies ?? [];
   let suspended: string[] = [];

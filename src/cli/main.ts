@@ -157,6 +157,18 @@ program
   });
 
 program
+  .command('verify <task>')
+  .description('compare the task\'s tables on both servers (counts, checksums per key range, differing rows); exit code 1 when anything differs')
+  .option('--mode <mode>', 'count | checksum | rows (rows: the differing keys of differing ranges)', 'checksum')
+  .option('--range-rows <n>', 'rows per key range', limitValue)
+  .option('--json', 'print the report as JSON')
+  .action(async (task: string, o) => {
+    if (!['count', 'checksum', 'rows'].includes(o.mode)) throw new InvalidArgumentError(`--mode must be count, checksum or rows, not ${o.mode}`);
+    const { verifyCommand } = load<typeof import('./verify')>('./verify');
+    process.exitCode = await withTemporal((client, queue) => verifyCommand(client, queue, task, { mode: o.mode, ...(o.rangeRows ? { rangeRows: o.rangeRows } : {}) }, Boolean(o.json)));
+  });
+
+program
   .command('spec-schema')
   .description('print the JSON Schema of the task spec')
   .action(async () => console.log(JSON.stringify(load<typeof import('../spec/json-schema')>('../spec/json-schema').taskSpecJsonSchema(), null, 2)));

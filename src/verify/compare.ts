@@ -1,0 +1,90 @@
+// Pure logic of a verification: when a comparison counts as a difference (the re-check rule), which
+// keys differ, and the per-table report. No I/O: unit-tested (test/unit/verify.test.ts).
+import type { ChunkRange } from '../snapshot/plan';
+import type { KeyDifference, RangeAggregate, RangeResult, TableReport, VerifyReport, VerifyTable } from './types';
+
+export const sameAggregate = (a: RangeAggregate, b: RangeAggregate): boolean => a.rows === b.rows && a.hash === b.hash;
+
+/**
+ * One comparison of a streaming task: the source read (s1), the destination read once the stream applied
+ * past s1's position (d), the source read again (s2).
+ * - equal: the destination matches the source as of either read;
+ * - different: the source did not change between its two reads (s1 = s2), the destination had applied
+ *   every change up to s1, and it still differs: nothing in flight explains it;
+ * - in-flux: the source changed meanwhile, this comparison proves nothing.
+ */
+export type Verdict = 'equal' | 'different' | 'in-flux';
+
+export function judge<T>(s1: T, d: T, s2: T, same: (a: T, b: T) => boolean): Verdict {
+  if (same(d, s1) || same(d, s2)) return 'equal';
+  return same(s1, s2) ? 'different' : 'in-flux';
+}
+
+/** Row hashes of a range by key text: key values and md5 of the row text. */
+export type RowHashes = Map<string, { key: string[]; hash: string }>;
+
+/** The keys whose rows differ between two sides' row hashes, in key-text order. */
+export function differingKeys(source: RowHashes, destination: RowHashes): { kt: string; key: string[]; kind: KeyDifference['kind'] }[] {
+  const out: { kt: string; key: string[]; kind: KeyDifference['kind'] }[] = [];
+  for (const [kt, s] of source) {
+    const d = destination.get(kt);
+    if (!d) out.push({ kt, key: s.key, kind: 'missing' });
+    else if (d.hash !== s.hash) out.push({ kt, key: s.key, kind: 'different' });
+  }
+  for (const [kt, d] of destination) if (!source.has(kt)) out.push({ kt, key: d.key, kind: 'extra' });
+  return out.sort((a, b) => (a.kt < b.kt ? -1 : a.kt > b.kt ? 1 : 0));
+}
+
+/**
+ * The keys of one comparison that differ for sure (the re-check rule per key): the source row is the same
+ * in both source reads (or absent in both), and the destination's, read after the stream applied past the
+ * first, is another.
+ */
+export function settledKeyDifferences(s1: RowHashes, d: RowHashes, s2: RowHashes): { kt: string; key: string[]; kind: KeyDifference['kind'] }[] {
+  return differingKeys(s1, d).filter(({ kt }) => s1.get(kt)?.hash === s2.get(kt)?.hash);
+}
+
+export function emptyTableReport(t: VerifyTable): TableReport {
+  return {
+    table: t.key, target: `${t.table.target.schema}.${t.table.target.name}`, keyColumns: t.targetKey.map((k) => k.name),
+    ranges: t.ranges.length, rangesDone: 0, rowsCompared: 0, sourceRows: 0, destinationRows: 0,
+    differingRanges: [], unsettledRanges: 0, differingKeys: [], differingKeyCount: 0, durationMs: 0,
+  };
+}
+
+/** Adds a range's result to its table's report (keys capped at maxKeys per table). */
+export function addRangeResult(report: TableReport, range: ChunkRange, r: RangeResult, maxKeys: number, durationMs: number): TableReport {
+  const out: TableReport = {
+    ...report,
+    rangesDone: report.rangesDone + 1,
+    rowsCompared: report.rowsCompared + Math.max(r.sourceRows, r.destinationRows),
+    sourceRows: report.sourceRows + r.sourceRows,
+    destinationRows: report.destinationRows + r.destinationRows,
+    unsettledRanges: report.unsettledRanges + (r.unsettled ? 1 : 0),
+    durationMs: report.durationMs + durationMs,
+  };
+  if (!r.equal && !r.unsettled) {
+    out.differingRanges = [...report.differingRanges, { lo: range.lo, hi: range.hi, sourceRows: r.sourceRows, destinationRows: r.destinationRows }];
+    out.differingKeys = [...report.differingKeys, ...(r.keys ?? [])].slice(0, maxKeys);
+    out.differingKeyCount = report.differingKeyCount + (r.keyCount ?? 0);
+  }
+  return out;
+}
+
+/** The report's totals from its tables. */
+export function summarize(report: VerifyReport): VerifyReport {
+  const differing = report.tables.filter((t) => t.differingRanges.length > 0);
+  return {
+    ...report,
+    differingTables: differing.length,
+    differences: differing.reduce((n, t) => n + Math.max(t.differingRanges.length, t.differingKeyCount), 0),
+    unsettled: report.tables.reduce((n, t) => n + t.unsettledRanges, 0),
+  };
+}
+
+/** The CLI's exit code: 1 when anything differs, 3 when nothing differs but some range never settled. */
+export function exitCodeOf(report: VerifyReport): number {
+  if (report.state === 'failed') return 2;
+  if (report.differences > 0) return 1;
+  return report.unsettled > 0 ? 3 : 0;
+}

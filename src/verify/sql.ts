@@ -1,0 +1,83 @@
+// The SQL a verification runs, the same on both servers over the mapped projection: on the source the
+// source columns (row filter applied) in destination order, on the destination their mapped names. A row
+// is represented by ROW(<columns>)::text: NULL is an empty field and '' is "", float8 -0 is '-0', so
+// the representation tells apart what must be told apart (docs/verification.md). Output settings that
+// change text forms (time zone, date and interval styles, float digits, bytea) are pinned per session.
+import type { ClientBase } from 'pg';
+import type { ChunkRange, KeyColumn } from '../snapshot/plan';
+import { ident, literal, qualified } from '../util/sql';
+import type { VerifyTable } from './types';
+
+/** Settings both sessions run with, so one value has one text form on both servers. */
+export const SESSION_SETTINGS = [
+  `SET TimeZone = 'UTC'`,
+  `SET DateStyle = 'ISO, YMD'`,
+  `SET IntervalStyle = 'postgres'`,
+  `SET extra_float_digits = 1`,
+  `SET bytea_output = 'hex'`,
+  `SET default_transaction_read_only = on`,
+  `SET search_path = ''`,
+];
+
+export async function prepareSession(db: ClientBase): Promise<void> {
+  await db.query(SESSION_SETTINGS.join('; '));
+}
+
+export type Side = 'source' | 'destination';
+
+interface SideShape {
+  from: string;
+  columns: string[];
+  key: KeyColumn[];
+  filter?: string;
+}
+
+export function sideShape(t: VerifyTable, side: Side): SideShape {
+  return side === 'source'
+    ? { from: qualified(t.table.source), columns: t.sourceColumns, key: t.sourceKey, ...(t.where ? { filter: t.where } : {}) }
+    : { from: qualified(t.table.target), columns: t.targetColumns, key: t.targetKey };
+}
+
+const tuple = (items: string[]): string => (items.length === 1 ? items[0]! : `ROW(${items.join(', ')})`);
+
+/** WHERE clause: the row filter (source only) AND the key range, bounds cast to this side's key types. */
+export function rangeWhere(shape: SideShape, range: ChunkRange): string {
+  const parts: string[] = shape.filter ? [`(${shape.filter})`] : [];
+  if (shape.key.length) {
+    const lhs = tuple(shape.key.map((k) => `t.${ident(k.name)}`));
+    const bound = (values: string[]): string => tuple(values.map((v, i) => `${literal(v)}::${shape.key[i]!.type}`));
+    if (range.lo) parts.push(`${lhs} >= ${bound(range.lo)}`);
+    if (range.hi) parts.push(`${lhs} < ${bound(range.hi)}`);
+  }
+  return parts.length ? ` WHERE ${parts.join(' AND ')}` : '';
+}
+
+/** The row's text: every projected column, in order, NULL distinct from ''. */
+const rowText = (shape: SideShape): string => `ROW(${shape.columns.map((c) => `t.${ident(c)}`).join(', ')})::text`;
+
+/**
+ * Count, order-independent checksum (sum of the first 64 bits of each row text's md5, as numeric: no
+ * overflow) and bytes of one range, plus the source's WAL insert position after the read: every commit
+ * the read saw ends at or before it. Count mode skips the hash.
+ */
+export function aggregateSql(shape: SideShape, range: ChunkRange, withHash: boolean): string {
+  const row = rowText(shape);
+  const hash = withHash ? `coalesce(sum(('x' || left(md5(${row}), 16))::bit(64)::bigint::numeric), 0)::text` : `''`;
+  const bytes = withHash ? `coalesce(sum(octet_length(${row})), 0)::text` : `'0'`;
+  return `SELECT count(*)::text AS rows, ${hash} AS hash, ${bytes} AS bytes FROM ${shape.from} t${rangeWhere(shape, range)}`;
+}
+
+const keyArray = (shape: SideShape): string => `ARRAY[${shape.key.map((k) => `t.${ident(k.name)}::text`).join(', ')}]`;
+
+/** Every row of a range: its key (text[] and that array's text, the comparison's id) and its row text's md5. */
+export function rowHashesSql(shape: SideShape, range: ChunkRange): string {
+  return `SELECT ${keyArray(shape)} AS k, ${keyArray(shape)}::text AS kt, md5(${rowText(shape)}) AS h FROM ${shape.from} t${rangeWhere(shape, range)}`;
+}
+
+/** The row texts of some keys of a range (by the key text of rowHashesSql): the values a report shows. */
+export function rowTextsSql(shape: SideShape, range: ChunkRange): string {
+  const where = rangeWhere(shape, range);
+  return `SELECT ${keyArray(shape)}::text AS kt, ${rowText(shape)} AS r FROM ${shape.from} t${where}${where ? ' AND' : ' WHERE'} ${keyArray(shape)}::text = ANY ($1::text[])`;
+}
+
+export const currentLsnSql = 'SELECT pg_current_wal_insert_lsn()::text AS lsn';
