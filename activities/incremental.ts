@@ -59,19 +59,26 @@ export async function incrementalSync(input: IncrementalInput): Promise<void> {
     if (evicted) logger.warn({ evicted }, 'ended sessions of a previous stream attempt that were still attached');
   }).catch((err: unknown) => window.fail(err));
   const abort = new AbortController();
-  // The throttle starts from the spec and follows `throttle` signals (polled from the workflow's status).
   // Where the lag clock stands: the previous attempt's heartbeat, else the workflow's status (a new stream
-  // after a pause, continue-as-new, modifyObjects). A stream stuck from its start shows its lag at once.
-  const status = workflowStatus();
-  const lagFrom = (Context.current().info.heartbeatDetails as { lag?: LagClock } | undefined)?.lag
-    ?? (await Promise.race([status, new Promise<null>((r) => setTimeout(() => r(null), 5_000))]))?.incremental?.lagClock;
+  // after a pause, continue-as-new, modifyObjects; asked without holding up the start). A stream stuck from
+  // its start shows its lag at once. Asked at the start only when the alerts need the status anyway (which
+  // alerts are firing); else once attached, so the question never delays the first figures.
+  const statusAtStart = input.spec.alerts ? workflowStatus() : undefined;
+  const carryLag = (): void => {
+    if (!lagFrom) void (statusAtStart ?? workflowStatus()).then((s) => stream.carryLagFrom(s?.incremental?.lagClock));
+  };
+  const lagFrom = (Context.current().info.heartbeatDetails as { lag?: LagClock } | undefined)?.lag;
+  // The throttle starts from the spec and follows `throttle` signals (polled from the workflow's status).
   const limiter = new RateLimiter(limitsOf(input.spec.throttle?.incremental));
   const stopWatching = watchThrottle((t) => limiter.setLimits(limitsOf(t.incremental)));
   const stream = new IncrementalStream({
     ...ctx, destination: { ...ctx.destination, application_name: streamSessionName(input.taskId) }, taskId: input.taskId, tables: input.tables, mapping: input.spec, catchUpUntil: input.catchUpUntil, suspended: input.suspended, signal: abort.signal, maxChangeBytes: workerMaxChangeBytes(), lagFrom,
     beforeChange: (bytes) => (limiter.limited ? limiter.take(1, bytes) : undefined),
     // The first figures go to `status` as soon as the stream is attached, not one interval later.
-    onAttached: () => reportProgress(true),
+    onAttached: () => {
+      reportProgress(true);
+      carryLag();
+    },
   });
   const report = progressReporter(10_000);
   const activity = Context.current();
@@ -84,7 +91,7 @@ export async function incrementalSync(input: IncrementalInput): Promise<void> {
   let last = { rows: 0, bytes: 0, at: Date.now() };
   let lastEvents = '0/0/0';
   const metrics = incrementalMetrics(input.taskId);
-  const alerts = taskAlerts(input, { status });
+  const alerts = taskAlerts(input, { status: statusAtStart });
   // Heartbeats every second: a cancellation (pause, release, modifyObjects) arrives with their answer.
   // A DDL failure's clock from earlier attempts is carried on until the stream gets past it (ddl-retry.ts).
   // Progress = the applied position moved past where this attempt found it (the origin's, once connected).

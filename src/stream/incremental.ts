@@ -124,7 +124,16 @@ export class IncrementalStream {
   /** The applier is set up (destination connected, origin read): stats from here on are this attempt's. */
   connected = false;
 
-  constructor(private readonly opts: IncrementalOptions) {}
+  private lagFrom: LagClock | undefined;
+
+  constructor(private readonly opts: IncrementalOptions) {
+    this.lagFrom = opts.lagFrom;
+  }
+
+  /** Where an earlier stream left the lag clock, when it is known only after the start (asked of the workflow). */
+  carryLagFrom(clock: LagClock | undefined): void {
+    this.lagFrom ??= clock;
+  }
 
   stats(): IncrementalStats {
     const a = this.applier;
@@ -158,7 +167,7 @@ export class IncrementalStream {
   /** What the lag is measured from; carried to the next attempt (heartbeat details, workflow status). */
   lagState(): LagClock {
     const a = this.applier;
-    const carried = this.opts.lagFrom;
+    const carried = this.lagFrom;
     const appliedLsn = a?.stats.appliedLsn ?? carried?.appliedLsn ?? null;
     // The carried times hold while the applied position is still the one they were measured at.
     const same = carried !== undefined && carried.appliedLsn === appliedLsn;
