@@ -9,6 +9,7 @@ import { originProgress } from '../src/stream/replication-objects';
 import { parseLsn } from '../src/util/lsn';
 import { RateLimiter } from '../src/util/rate-limiter';
 import type { Throttle } from '../src/spec/schema';
+import type { ChunkRange } from '../src/snapshot/plan';
 import { verifyRange, type RangeDeps } from '../src/verify/engine';
 import { planVerify } from '../src/verify/plan';
 import { prepareSession } from '../src/verify/sql';
@@ -79,7 +80,9 @@ function limiterFor(throttle: Throttle, share: number): RateLimiter {
 export interface VerifyRangesInput {
   verify: VerifyInput;
   table: VerifyTable;
+  /** Indexes of the ranges to compare (in the table's plan) and their bounds. */
   ranges: number[];
+  bounds: ChunkRange[];
   /** Activities running at once (the throttle's share). */
   share: number;
 }
@@ -88,6 +91,8 @@ export interface VerifyRangesInput {
 export async function verifyRanges(input: VerifyRangesInput): Promise<{ results: RangeResult[]; durationsMs: number[] }> {
   const activity = Context.current();
   const done = (activity.info.heartbeatDetails as { results: RangeResult[]; durationsMs: number[] } | undefined) ?? { results: [], durationsMs: [] };
+  const table: VerifyTable = { ...input.table, ranges: [] };
+  input.ranges.forEach((r, i) => (table.ranges[r] = input.bounds[i]!));
   const task = await taskOf(input.verify.task);
   const settings = verifySettings(input.verify, task.spec);
   const limiter = limiterFor(task.status.throttle ?? {}, Math.max(1, input.share));
@@ -117,7 +122,7 @@ export async function verifyRanges(input: VerifyRangesInput): Promise<{ results:
     for (const range of input.ranges) {
       if (done.results.some((r) => r.range === range)) continue;
       const started = Date.now();
-      done.results.push(await verifyRange(deps, input.table, range));
+      done.results.push(await verifyRange(deps, table, range));
       done.durationsMs.push(Date.now() - started);
       beat();
     }

@@ -40,7 +40,8 @@ export async function verifyTask(input: VerifyInput): Promise<VerifyReport> {
       while (next < work.length) {
         const { t, ranges } = work[next++]!;
         const table = plan.tables[t]!;
-        const out = await verifyRanges({ verify: input, table, ranges, share });
+        // Only this group's bounds travel with the activity: a big table's plan is in the history once.
+        const out = await verifyRanges({ verify: input, table: { ...table, ranges: [] }, ranges, bounds: ranges.map((r) => table.ranges[r]!), share });
         let tr = report.tables[t]!;
         out.results.forEach((r, i) => (tr = addRangeResult(tr, table.ranges[r.range]!, r, settings.maxKeys, out.durationsMs[i] ?? 0)));
         report = summarize({ ...report, tables: report.tables.map((x, i) => (i === t ? tr : x)) });

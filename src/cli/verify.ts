@@ -13,7 +13,7 @@ export function formatVerifyReport(r: VerifyReport): string {
   out.push(`verification of ${r.task} (mode ${r.mode}; task ${r.taskPhase}${r.streaming ? ', streaming: differences re-checked after the stream applied past them' : ', not streaming: compared once'})`);
   for (const t of r.tables) {
     const verdict = t.differingRanges.length ? 'DIFFERS' : t.unsettledRanges ? 'UNSETTLED' : 'ok';
-    out.push(`  ${verdict.padEnd(9)} ${t.table} -> ${t.target}: ${int(t.sourceRows)} source rows, ${int(t.destinationRows)} destination rows, ${t.rangesDone}/${t.ranges} ranges, ${(t.durationMs / 1000).toFixed(1)} s`);
+    out.push(`  ${verdict.padEnd(9)} ${t.table} -> ${t.target}: ${int(t.sourceRows)} source rows, ${int(t.destinationRows)} destination rows, ${t.rangesDone}/${t.ranges} ranges (${t.recheckedRanges} re-checked), ${(t.durationMs / 1000).toFixed(1)} s`);
     for (const d of t.differingRanges) out.push(`            range [${bound(d.lo)}, ${bound(d.hi)}): source ${int(d.sourceRows)} rows, destination ${int(d.destinationRows)} rows`);
     for (const k of t.differingKeys) {
       out.push(`            key ${t.keyColumns.map((c, i) => `${c}=${k.key[i]}`).join(', ')}: ${k.kind}; source ${k.source ?? '(no row)'}; destination ${k.destination ?? '(no row)'}`);

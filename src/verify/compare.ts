@@ -48,7 +48,7 @@ export function emptyTableReport(t: VerifyTable): TableReport {
   return {
     table: t.key, target: `${t.table.target.schema}.${t.table.target.name}`, keyColumns: t.targetKey.map((k) => k.name),
     ranges: t.ranges.length, rangesDone: 0, rowsCompared: 0, sourceRows: 0, destinationRows: 0,
-    differingRanges: [], unsettledRanges: 0, differingKeys: [], differingKeyCount: 0, durationMs: 0,
+    differingRanges: [], unsettledRanges: 0, recheckedRanges: 0, differingKeys: [], differingKeyCount: 0, durationMs: 0,
   };
 }
 
@@ -61,6 +61,7 @@ export function addRangeResult(report: TableReport, range: ChunkRange, r: RangeR
     sourceRows: report.sourceRows + r.sourceRows,
     destinationRows: report.destinationRows + r.destinationRows,
     unsettledRanges: report.unsettledRanges + (r.unsettled ? 1 : 0),
+    recheckedRanges: report.recheckedRanges + (r.attempts > 1 ? 1 : 0),
     durationMs: report.durationMs + durationMs,
   };
   if (!r.equal && !r.unsettled) {

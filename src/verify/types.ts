@@ -107,6 +107,8 @@ export interface TableReport {
   /** Ranges confirmed different: their bounds (text of the key). */
   differingRanges: { lo: string[] | null; hi: string[] | null; sourceRows: number; destinationRows: number }[];
   unsettledRanges: number;
+  /** Ranges that needed more than the first look (they differed at first: the stream was behind, or they differ). */
+  recheckedRanges: number;
   differingKeys: KeyDifference[];
   differingKeyCount: number;
   durationMs: number;

@@ -147,5 +147,24 @@ describe('pg-dts verify', () => {
     assert.match(text.stdout, /DIFFERS\s+vt\.plain/);
     assert.match(text.stdout, /DIFFERS\s+vt\.People/);
     assert.match(text.stdout, /2 table\(s\) differ/);
+
+    // A released task is compared once (nothing streams): the same differences, the same keys.
+    await loop!.stop();
+    loop = undefined;
+    const hot = async (db: PgClient, people: string): Promise<string> => (await db.query(
+      `SELECT (SELECT md5(string_agg(t::text, ',' ORDER BY id)) FROM vt.plain t WHERE id <= 100 OR id BETWEEN 100000 AND 1000000) ||
+              (SELECT md5(string_agg(row(id, "FullName", age, score)::text, ',' ORDER BY id)) FROM ${people} t WHERE id <= 100) AS h`)).rows[0].h as string;
+    await waitFor('the loop\'s last writes applied', async () => (await hot(src, `(SELECT id, "FullName", age, score FROM vt."People" WHERE ${FILTER})`)) ===
+      (await hot(dst, '(SELECT id, full_name AS "FullName", age, score FROM vt.people)')), 60_000, 500);
+    const released = await pgDtsAsync(['release', TASK]);
+    assert.equal(released.status, 0, released.stderr);
+    await temporal.workflow.getHandle(TASK).result();
+    const after = await pgDtsAsync(['verify', TASK, '--mode', 'rows', '--json']);
+    assert.equal(after.status, 1, `${after.stdout}\n${after.stderr}`);
+    const finished = JSON.parse(after.stdout) as VerifyReport;
+    assert.equal(finished.streaming, false);
+    assert.equal(finished.taskPhase, 'released');
+    const plainAfter = finished.tables.find((t) => t.table === 'vt.plain')!.differingKeys.map((k) => k.key[0]).sort();
+    assert.deepEqual(plainAfter, ['1500', '1501', '1502', '1503', '1999999'], after.stdout);
   });
 });

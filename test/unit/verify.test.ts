@@ -104,6 +104,7 @@ describe('verify: report', () => {
     assert.equal(tr.differingKeys.length, 2, 'capped');
     assert.equal(tr.differingKeyCount, 3);
     assert.equal(tr.durationMs, 12);
+    assert.equal(tr.recheckedRanges, 1);
     const report = summarize({ ...base(), tables: [tr] });
     assert.equal(report.differingTables, 1);
     assert.equal(report.differences, 3);
