@@ -10,3 +10,4 @@ export { closeRecopyRequest } from './recopy';
 export { sendAlert } from './alerts';
 export { searchAttributesRegistered } from './search-attributes';
 export { planVerification, verifyRanges } from './verify';
+export { followSequences, syncSequences } from './sequences';

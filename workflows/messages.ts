@@ -2,6 +2,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { TaskSpec, Throttle } from '../src/spec/schema';
 import type { TaskStatus, ProgressReport } from './status';
+import type { SequencesResult } from '../src/cutover/sequence-position';
 import type { SelectedTable } from '../src/catalog/names';
 
 export const WORKFLOW_TYPE = 'syncTask';
@@ -36,3 +37,6 @@ export const selectionQuery = defineQuery<{ spec: TaskSpec; tables: SelectedTabl
  */
 export const throttleUpdate = defineUpdate<Throttle, [Throttle]>('throttle');
 export const modifyObjectsUpdate = defineUpdate<{ queuedAt: string }, [{ objects: TaskSpec['objects'] }]>('modifyObjects');
+
+/** One pass moving the destination's sequences forward to the source's positions (`pg-dts sequences`). */
+export const sequencesUpdate = defineUpdate<SequencesResult, []>('sequences');

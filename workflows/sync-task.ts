@@ -24,6 +24,7 @@ import { modifyObjects } from './modify-objects';
 import { newRecopies, recopyTable, tableKeyOf } from './recopy-table';
 import type { RecopyRequest } from '../src/ddl/recopy';
 import { activitiesFor } from './task-activities';
+import { followSequencesWhileStreaming, installSequencesUpdate, type SequenceDeps } from './sequences';
 import type { Phase, ProgressReport, TableProgressReport, TaskStatus } from './status';
 
 /** Marks tasks that send the ddl-refused alert (its sendAlert activities and timers). */
@@ -157,6 +158,12 @@ export async function syncTask(input: unknown, carried?: CarriedState): Promise<
     if (refusals.length && ddlRefusedEnabled(spec)) pendingRefusalAlerts.push(...refusals.slice(-REFUSALS_KEPT));
     if (pendingRefusalAlerts.length > REFUSALS_KEPT) pendingRefusalAlerts.splice(0, pendingRefusalAlerts.length - REFUSALS_KEPT);
   };
+  // Sequences follow the source's while streaming (workflows/sequences.ts).
+  const sequenceDeps: SequenceDeps = {
+    task: () => task, tables: () => tables, streaming: () => status.phase === 'incremental' || status.phase === 'paused',
+    held: () => false, done: () => releaseRequested || continuing,
+  };
+  installSequencesUpdate(sequenceDeps);
   setHandler(progressSignal, (report) => {
     if (report.kind === 'alert') {
       const others = (status.firingAlerts ?? []).filter((kind) => kind !== report.alert);
@@ -349,7 +356,7 @@ export async function syncTask(input: unknown, carried?: CarriedState): Promise<
   const phases = async (): Promise<void> => {
     if (carried) {
       // Continued as new: the copy is done and the state is here; go on streaming.
-      await Promise.all([streamUntilReleased(), modificationsUntilReleased(), refusalAlertsUntilReleased()]);
+      await Promise.all([streamUntilReleased(), modificationsUntilReleased(), followSequencesWhileStreaming(sequenceDeps), refusalAlertsUntilReleased()]);
       return;
     }
     const checked = await short.precheck(task);
@@ -377,7 +384,7 @@ export async function syncTask(input: unknown, carried?: CarriedState): Promise<
     } else if (wants('schema')) {
       await short.finishSchema({ ...task, tables, createObjects: true, plan: afterData });
     }
-    if (wants('incremental')) await Promise.all([streamUntilReleased(), modificationsUntilReleased(), refusalAlertsUntilReleased()]);
+    if (wants('incremental')) await Promise.all([streamUntilReleased(), modificationsUntilReleased(), followSequencesWhileStreaming(sequenceDeps), refusalAlertsUntilReleased()]);
     else if (pendingObjects.length) status.lastError = 'modifyObjects applies to tasks with incremental sync; this task has finished its selection';
   };
 

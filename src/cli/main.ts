@@ -169,6 +169,13 @@ program
   });
 
 program
+  .command('sequences <task>')
+  .description('move the destination\'s sequences forward to the source\'s positions now (a running task also does it every 60 s)')
+  .action(async (task: string) => {
+    await withTemporal((client) => load<typeof import('./sequences')>('./sequences').sequencesCommand(client, task));
+  });
+
+program
   .command('spec-schema')
   .description('print the JSON Schema of the task spec')
   .action(async () => console.log(JSON.stringify(load<typeof import('../spec/json-schema')>('../spec/json-schema').taskSpecJsonSchema(), null, 2)));

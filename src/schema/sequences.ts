@@ -20,7 +20,7 @@ export async function readSchemaSequences(db: ClientBase, schemas: string[]): Pr
   return rows.map(toSequence);
 }
 
-interface SyncedSequence {
+export interface SyncedSequence {
   sequence: TableRef;
   /** The column owning it (serial or identity): found on the destination through that column. */
   owner?: { table: TableRef; column: string };
@@ -30,11 +30,11 @@ interface SyncedSequence {
  * Every sequence a task syncs: those owned by a column of a selected table or of one of its partitions
  * (serial, identity), those its column defaults name, and those of wholly selected schemas.
  */
-async function syncedSequences(db: ClientBase, spec: Mapping, tables: SelectedTable[]): Promise<SyncedSequence[]> {
+export async function syncedSequences(db: ClientBase, spec: Mapping, tables: SelectedTable[]): Promise<SyncedSequence[]> {
   const { rows } = await db.query(
     `WITH tree AS (
-       SELECT t.relid FROM unnest($1::text[]) r(name), LATERAL pg_partition_tree(r.name::regclass) t
-       UNION SELECT r.name::regclass FROM unnest($1::text[]) r(name)),
+       SELECT t.relid FROM unnest($1::text[]) r(name), LATERAL pg_partition_tree(to_regclass(r.name)) t
+       UNION SELECT to_regclass(r.name) FROM unnest($1::text[]) r(name) WHERE to_regclass(r.name) IS NOT NULL),
      used AS (
        SELECT d.objid AS seq, d.refobjid AS owner_rel, d.refobjsubid AS owner_att FROM pg_depend d
         WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
@@ -60,7 +60,7 @@ async function syncedSequences(db: ClientBase, spec: Mapping, tables: SelectedTa
 }
 
 /** The destination sequence of a synced one, or null when it does not exist there. */
-async function destinationSequence(db: ClientBase, spec: Mapping, s: SyncedSequence): Promise<string | null> {
+export async function destinationSequence(db: ClientBase, spec: Mapping, s: SyncedSequence): Promise<string | null> {
   if (s.owner) {
     const column = columnMapper(spec, s.owner.table)(s.owner.column);
     if (column === null) return null;
