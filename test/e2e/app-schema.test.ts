@@ -12,7 +12,7 @@ import type { Client as PgClient } from 'pg';
 import { startCluster, type PgCluster } from '../../src/pgcluster/embedded';
 import { freePort } from '../../src/util/ports';
 import { statusQuery } from '../../workflows/messages';
-import { APP_SCHEMA, APP_TABLES, CHURN, MATVIEWS } from '../harness/app-schema-fixture';
+import { APP_SCHEMA, APP_TABLES, CHURN, HAND_OVER, MATVIEWS, type ChurnStep } from '../harness/app-schema-fixture';
 import { waitFor, waitForConvergence } from '../harness/checksum';
 import { onCleanup, releaseAll } from '../harness/cleanup';
 import { TEST_PASSWORD, type ClusterPair } from '../harness/clusters';
@@ -34,8 +34,6 @@ const NORMALIZATIONS: { why: string; keep: (b: DumpBlock) => DumpBlock | undefin
     keep: (b) => (b.type === 'TRIGGER' && /^\S+ dts_/.test(b.name) ? undefined : b) },
   { why: 'REPLICA IDENTITY is the task\'s business on the source (spec replicaIdentity) and not reproduced (docs/schema-sync.md, "What is not reproduced"); pg_dump prints it in the table\'s block',
     keep: (b) => ({ ...b, sql: b.sql.replace(/^ALTER TABLE (ONLY )?\S+ REPLICA IDENTITY [^;]*;\n/gm, '') }) },
-  { why: 'publications are pg-dts\'s own on the source (docs/schema-sync.md: publications are not reproduced)',
-    keep: (b) => (/^PUBLICATION/.test(b.type) ? undefined : b) },
 ];
 
 /** Refusals this schema's migrations cause by design, each with why. */
@@ -51,6 +49,17 @@ const EXPECTED_REFUSALS: { reason: string; statement: RegExp; why: string }[] = 
  * app.issues) are in the destination's result and not the source's.
  */
 const MATVIEW_TODO = 'REFRESH MATERIALIZED VIEW under concurrent writes to its tables: replayed at commit order, computed on the source from an earlier snapshot';
+
+/**
+ * finishSchema creates the materialized view WITH DATA: its query runs on the destination's copy of the
+ * tables as of the task's cut, not the source's contents, which are as of its last REFRESH.
+ */
+const STALE_MATVIEW_TODO = 'schema sync populates a materialized view from the copied tables instead of copying its rows: a source view refreshed before later writes differs';
+
+/** See the final report of issue 15's app-schema test; observed in 2 of 7 runs before the churn waited for its copy. */
+const HAND_OVER_TODO = 'intermittent: a source transaction with DDL and rows committed while a re-copied table is handed over (main stream held, ' +
+  'catch-up on the addition slot, join) can be lost on the main stream: its rows and objects missing on the destination, or the ' +
+  'catch-up stream replaying its DDL (a trigger on another table refused as outside-selection)';
 
 interface DumpBlock {
   name: string;
@@ -135,6 +144,20 @@ describe('a realistic application schema through schema + full + incremental syn
   let worker: WorkerProcess;
   let writes: WriteLoop | undefined;
   const status = () => temporal.workflow.getHandle(TASK).query(statusQuery);
+  const recopied = (table: string) => waitFor(`${table} copied again`, async () => {
+    const s = await status();
+    const failed = (s.recopies ?? []).find((r) => r.state === 'failed');
+    if (failed) throw new Error(`recopy failed: ${JSON.stringify(failed)}`);
+    return (s.recopies ?? []).some((r) => r.table === table && r.state === 'done');
+  }, 120_000, 500);
+  /** Runs migrations one after another; `awaitCopies`: waits for each copy a step causes before the next. */
+  const runSteps = async (db: PgClient, steps: ChurnStep[], awaitCopies: boolean): Promise<void> => {
+    for (const step of steps) {
+      await db.query(step.sql).catch((err: Error) => { throw new Error(`${step.what}: ${err.message}`); });
+      if (step.recopies && awaitCopies) await recopied(step.recopies);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  };
 
   before(async () => {
     pgDump15();
@@ -156,36 +179,33 @@ describe('a realistic application schema through schema + full + incremental syn
     await releaseAll();
   });
 
-  it('runs every listed DDL while rows flow; every table ends with the source\'s rows', async () => {
+  it('schema + full sync: every table\'s rows', async () => {
     await temporal.workflow.start('syncTask', { taskQueue: 'pg-dts', workflowId: TASK, args: [clusterSpec(pg, TASK, { objects: [{ schema: 'app' }] })] });
     await waitFor('task streaming', async () => {
       const s = await status();
       if (s.phase === 'failed') throw new Error(`task failed: ${s.lastError}`);
       return s.phase === 'incremental';
     }, 180_000, 250);
+    await waitForConvergence(src, dst, APP_TABLES, 30_000);
+  });
 
+  it('schema sync: the materialized view holds the source\'s rows (refreshed before the last issues were filed)', { todo: STALE_MATVIEW_TODO }, async () => {
+    await waitForConvergence(src, dst, MATVIEWS, 5_000);
+  });
+
+  it('runs every listed DDL while rows flow; every table ends with the source\'s rows', async () => {
     const writer = await pg.source.client();
     onCleanup(() => writer.end());
     writes = startWriteLoop(applicationWrites(writer), 10);
     const migrator = await pg.source.client();
     onCleanup(() => migrator.end());
-    for (const step of CHURN) {
-      await migrator.query(step.sql).catch((err: Error) => { throw new Error(`${step.what}: ${err.message}`); });
-      await new Promise((r) => setTimeout(r, 300));
-    }
+    await runSteps(migrator, CHURN, true);
     // Writes go on a little after the last migration, then stop.
     await new Promise((r) => setTimeout(r, 2000));
     const rounds = await writes.stop();
     writes = undefined;
     assert.ok(rounds > 20, `${rounds} rounds of writes`);
 
-    // The table whose new column got now() for its existing rows is copied again.
-    await waitFor('app.users copied again', async () => {
-      const s = await status();
-      const failed = (s.recopies ?? []).find((r) => r.state === 'failed');
-      if (failed) throw new Error(`recopy failed: ${JSON.stringify(failed)}`);
-      return (s.recopies ?? []).some((r) => r.table === 'app.users' && r.state === 'done');
-    }, 120_000, 500);
     await waitForConvergence(src, dst, APP_TABLES, 90_000);
     assert.equal((await status()).phase, 'incremental');
   });
@@ -201,7 +221,12 @@ describe('a realistic application schema through schema + full + incremental syn
 
   it('pg_dump -s of the destination equals the source\'s, minus the listed normalizations', async () => {
     const source = normalized(dumpBlocks(pg.source));
-    assert.match(source, /PARTITION BY RANGE \(created_at\)/, 'the dump holds the schema');
+    // Not a comparison of two empty dumps: the source's holds the schema and what the migrations made.
+    for (const made of [/PARTITION BY RANGE \(created_at\)/, /CREATE AGGREGATE app\.all_labels/, /CREATE MATERIALIZED VIEW app\.project_stats/,
+      /CREATE TRIGGER issues_search_update /, /CREATE TRIGGER comments_touch_issue /, /CONSTRAINT issues_title_length_check /,
+      /ATTACH PARTITION app\.audit_log_\d{4}_\d{2} /, /CREATE INDEX idx_comments_author /, /'urgent'/, /i\.priority/, /setweight/]) {
+      assert.match(source, made);
+    }
     let destination = '';
     try {
       // The DDL travels in the stream with the rows, so it has arrived once the rows converged; a moment more costs nothing.
@@ -221,5 +246,19 @@ describe('a realistic application schema through schema + full + incremental syn
     const ddl = (await status()).incremental?.ddl;
     const counted = Object.keys(ddl?.refusedBy ?? {}).filter((reason) => !EXPECTED_REFUSALS.some((e) => e.reason === reason));
     assert.deepEqual(counted, [], JSON.stringify(ddl?.recent.filter((e) => e.outcome !== 'applied')));
+  });
+
+  // Last: when it fails it leaves the destination unlike the source, and the assertions above would follow.
+  it('migrations during a copy\'s hand-over: rows and objects end equal', { todo: HAND_OVER_TODO }, async () => {
+    const writer = await pg.source.client();
+    onCleanup(() => writer.end());
+    writes = startWriteLoop(applicationWrites(writer), 10);
+    await runSteps(src, HAND_OVER, false);
+    await new Promise((r) => setTimeout(r, 2000));
+    await writes.stop();
+    writes = undefined;
+    await recopied('app.accounts');
+    await waitForConvergence(src, dst, APP_TABLES, 60_000);
+    assert.equal(normalized(dumpBlocks(pg.destination)), normalized(dumpBlocks(pg.source)));
   });
 });

@@ -137,7 +137,9 @@ export const APP_SCHEMA = `
   INSERT INTO app.audit_log (created_at, entity, entity_id, action)
     SELECT TIMESTAMPTZ '${month(-2).start}' + g * interval '1 hour', 'project', g % 60, 'update' FROM generate_series(1, 1000) g
      WHERE TIMESTAMPTZ '${month(-2).start}' + g * interval '1 hour' < now();
-  REFRESH MATERIALIZED VIEW app.project_stats;`;
+  REFRESH MATERIALIZED VIEW app.project_stats;
+  -- Issues filed since the nightly refresh: the materialized view is behind its table, as it usually is.
+  INSERT INTO app.issues (project_id, title, labels) SELECT 1 + g % 60, 'Since the refresh ' || g, '{new}' FROM generate_series(1, 40) g;`;
 
 /** Tables compared row by row, with their ordering keys. */
 export const APP_TABLES: Record<string, string> = {
@@ -154,6 +156,8 @@ export interface ChurnStep {
   sql: string;
   /** Rows only: no DDL the stream replays (TRUNCATE travels as a row-level message). */
   rowsOnly?: true;
+  /** The table this step makes the task copy again: the churn waits for that copy (see HAND_OVER). */
+  recopies?: string;
 }
 
 const rails = (version: string, ...statements: string[]): string =>
@@ -180,7 +184,7 @@ export const CHURN: ChurnStep[] = [
   { what: 'COMMENT ON', sql: rails('20261201000008', `COMMENT ON COLUMN app.issues.search IS 'maintained by issues_search_update'`,
     `COMMENT ON TYPE app.priority IS 'triage priority'`, `COMMENT ON INDEX app.idx_comments_author IS 'comments by author'`) },
   { what: 'ADD COLUMN created_at timestamptz NOT NULL DEFAULT now() (the table is copied again)',
-    sql: rails('20261201000009', 'ALTER TABLE app.users ADD COLUMN created_at timestamptz NOT NULL DEFAULT now()') },
+    sql: rails('20261201000009', 'ALTER TABLE app.users ADD COLUMN created_at timestamptz NOT NULL DEFAULT now()'), recopies: 'app.users' },
   { what: 'CREATE TABLE next month\'s partition PARTITION OF', sql: partition(1) },
   { what: 'TRUNCATE of one partition', sql: `TRUNCATE app.audit_log_${month(-1).suffix}`, rowsOnly: true },
   { what: 'DETACH PARTITION of the oldest month', sql: `ALTER TABLE app.audit_log DETACH PARTITION app.audit_log_${month(-2).suffix}` },
@@ -203,4 +207,21 @@ export const CHURN: ChurnStep[] = [
       BEGIN UPDATE app.issues SET updated_at = now() WHERE id = NEW.issue_id; RETURN NULL; END $$`,
     'CREATE TRIGGER comments_touch_issue AFTER INSERT ON app.comments FOR EACH ROW EXECUTE FUNCTION app.touch_issue()') },
   { what: 'REFRESH MATERIALIZED VIEW CONCURRENTLY', sql: 'REFRESH MATERIALIZED VIEW CONCURRENTLY app.project_stats' },
+];
+
+/**
+ * Migrations with DDL of other objects right after one that makes the task copy a table again, so they
+ * land in the copy's hand-over (the main stream held, the table's catch-up, the join).
+ */
+export const HAND_OVER: ChurnStep[] = [
+  { what: 'ADD COLUMN updated_at timestamptz NOT NULL DEFAULT now() (app.accounts copied again)',
+    sql: rails('20261201000011', 'ALTER TABLE app.accounts ADD COLUMN updated_at timestamptz NOT NULL DEFAULT now()'), recopies: 'app.accounts' },
+  { what: 'CREATE FUNCTION and CREATE TRIGGER during the hand-over', sql: rails('20261201000012',
+    `CREATE FUNCTION app.touch_project() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN UPDATE app.projects SET archived = archived WHERE id = NEW.project_id; RETURN NULL; END $$`,
+    'CREATE TRIGGER issues_touch_project AFTER INSERT ON app.issues FOR EACH ROW EXECUTE FUNCTION app.touch_project()') },
+  { what: 'CREATE INDEX during the hand-over', sql: rails('20261201000013', 'CREATE INDEX index_users_on_created_at ON app.users (created_at)') },
+  { what: 'CREATE OR REPLACE VIEW during the hand-over', sql: rails('20261201000014', `CREATE OR REPLACE VIEW app.open_issues AS
+      SELECT i.id, i.title, p.name AS project, i.labels, i.priority, i.updated_at FROM app.issues i JOIN app.projects p ON p.id = i.project_id
+       WHERE i.status <> 'closed'`) },
 ];
