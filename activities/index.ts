@@ -11,3 +11,4 @@ export { sendAlert } from './alerts';
 export { searchAttributesRegistered } from './search-attributes';
 export { planVerification, verifyRanges } from './verify';
 export { followSequences, syncSequences } from './sequences';
+export { countRows, freezeSource, unfreezeSource, waitForApplied } from './cutover';

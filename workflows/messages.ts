@@ -3,6 +3,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { TaskSpec, Throttle } from '../src/spec/schema';
 import type { TaskStatus, ProgressReport } from './status';
 import type { SequencesResult } from '../src/cutover/sequence-position';
+import type { CutoverRequest, CutoverStatus } from '../src/cutover/types';
 import type { SelectedTable } from '../src/catalog/names';
 
 export const WORKFLOW_TYPE = 'syncTask';
@@ -40,3 +41,5 @@ export const modifyObjectsUpdate = defineUpdate<{ queuedAt: string }, [{ objects
 
 /** One pass moving the destination's sequences forward to the source's positions (`pg-dts sequences`). */
 export const sequencesUpdate = defineUpdate<SequencesResult, []>('sequences');
+/** The switchover as one durable step (`pg-dts cutover`, docs/cutover.md); refused with the reason, the task left streaming. */
+export const cutoverUpdate = defineUpdate<CutoverStatus, [CutoverRequest]>('cutover');

@@ -1,5 +1,6 @@
 // The shape of the `status` query. Pure types: shared by the workflow, activities and the CLI.
 import type { PrecheckReport } from '../src/precheck/types';
+import type { CutoverStatus } from '../src/cutover/types';
 import type { Throttle } from '../src/spec/schema';
 import type { DdlStats } from '../src/ddl/ddl-log';
 import type { AlertState, ThresholdAlertKind } from '../src/alerts/event';
@@ -166,6 +167,8 @@ export interface TaskStatus {
    * stream restart, a pause or another worker taking over neither fires them again nor forgets to resolve.
    */
   firingAlerts?: ThresholdAlertKind[];
+  /** The switchover (`pg-dts cutover`), as it goes through its steps; refused ones stay here until the next. */
+  cutover?: CutoverStatus | null;
 }
 
 /** One table copied again while the task streams (workflows/recopy-table.ts). */

@@ -25,6 +25,8 @@ import { newRecopies, recopyTable, tableKeyOf } from './recopy-table';
 import type { RecopyRequest } from '../src/ddl/recopy';
 import { activitiesFor } from './task-activities';
 import { followSequencesWhileStreaming, installSequencesUpdate, type SequenceDeps } from './sequences';
+import { finishCutover, installCutover } from './cutover';
+import type { CutoverStatus } from '../src/cutover/types';
 import type { Phase, ProgressReport, TableProgressReport, TaskStatus } from './status';
 
 /** Marks tasks that send the ddl-refused alert (its sendAlert activities and timers). */
@@ -37,6 +39,8 @@ export interface SyncTaskResult {
   phase: Phase;
   tables: number;
   consistentPoint: string | null;
+  /** Set when the task ended by `cutover` (workflows/cutover.ts). */
+  cutover?: CutoverStatus;
 }
 
 function validate(input: unknown): TaskSpec {
@@ -158,12 +162,17 @@ export async function syncTask(input: unknown, carried?: CarriedState): Promise<
     if (refusals.length && ddlRefusedEnabled(spec)) pendingRefusalAlerts.push(...refusals.slice(-REFUSALS_KEPT));
     if (pendingRefusalAlerts.length > REFUSALS_KEPT) pendingRefusalAlerts.splice(0, pendingRefusalAlerts.length - REFUSALS_KEPT);
   };
-  // Sequences follow the source's while streaming (workflows/sequences.ts).
+  // Sequences follow the source's while streaming (workflows/sequences.ts); `cutover` ends the task (cutover.ts).
   const sequenceDeps: SequenceDeps = {
     task: () => task, tables: () => tables, streaming: () => status.phase === 'incremental' || status.phase === 'paused',
-    held: () => false, done: () => releaseRequested || continuing,
+    held: () => cutover.running(), done: () => releaseRequested || continuing,
   };
   installSequencesUpdate(sequenceDeps);
+  const cutover = installCutover({
+    task: () => task, tables: () => tables, status, incremental: wants('incremental'),
+    modifying: () => modifying || pendingObjects.length > 0 || pendingRecopies.length > 0,
+    release: () => void (releaseRequested = true),
+  });
   setHandler(progressSignal, (report) => {
     if (report.kind === 'alert') {
       const others = (status.firingAlerts ?? []).filter((kind) => kind !== report.alert);
@@ -235,7 +244,7 @@ export async function syncTask(input: unknown, carried?: CarriedState): Promise<
   // Set once the history is long enough to continue as new; the stream stops at the next safe point.
   let continuing = false;
   let modifying = false;
-  const continueDue = (): boolean => !modifying && !holdRequested && continueAsNewDue(spec);
+  const continueDue = (): boolean => !modifying && !holdRequested && !cutover.running() && continueAsNewDue(spec);
 
   // modifyObjects may hold the stream (stopped, drained) for a moment to hand a table over exactly.
   let holdRequested = false;
@@ -427,6 +436,7 @@ export async function syncTask(input: unknown, carried?: CarriedState): Promise<
     enter('releasing');
     await CancellationScope.nonCancellable(() => short.releaseTask(task));
   }
+  status.cutover = finishCutover(status.cutover);
   enter('released');
-  return { phase: status.phase, tables: tables.length, consistentPoint: status.consistentPoint };
+  return { phase: status.phase, tables: tables.length, consistentPoint: status.consistentPoint, ...(status.cutover ? { cutover: status.cutover } : {}) };
 }

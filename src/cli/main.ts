@@ -176,6 +176,20 @@ program
   });
 
 program
+  .command('cutover <task>')
+  .description('switch over to the destination: wait until it has applied everything, set its sequences, check row counts, release the task')
+  .option('--freeze-source', 'first revoke INSERT/UPDATE/DELETE/TRUNCATE on the selected tables from non-superuser roles (put back if refused)')
+  .option('--sequence-margin <n>', 'values each destination sequence is set past the source\'s', limitValue, 1000)
+  .option('--max-lag-seconds <n>', 'refuse when the task lags more than this', limitValue, 10)
+  .option('--wait-seconds <n>', 'how long to wait for the destination to apply up to the source\'s position', limitValue, 300)
+  .action(async (task: string, o) => {
+    const { parseCutoverRequest } = load<typeof import('../cutover/types')>('../cutover/types');
+    const parsed = parseCutoverRequest({ freezeSource: Boolean(o.freezeSource), sequenceMargin: o.sequenceMargin, maxLagSeconds: o.maxLagSeconds, waitSeconds: o.waitSeconds });
+    if (!parsed.ok) throw new InvalidArgumentError(parsed.problems.join('; ')); // checked before connecting
+    process.exitCode = await withTemporal((client) => load<typeof import('./cutover')>('./cutover').cutoverCommand(client, task, parsed.request));
+  });
+
+program
   .command('spec-schema')
   .description('print the JSON Schema of the task spec')
   .action(async () => console.log(JSON.stringify(load<typeof import('../spec/json-schema')>('../spec/json-schema').taskSpecJsonSchema(), null, 2)));
