@@ -219,7 +219,9 @@ export const HAND_OVER: ChurnStep[] = [
   { what: 'CREATE FUNCTION and CREATE TRIGGER during the hand-over', sql: rails('20261201000012',
     `CREATE FUNCTION app.touch_project() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN UPDATE app.projects SET archived = archived WHERE id = NEW.project_id; RETURN NULL; END $$`,
-    'CREATE TRIGGER issues_touch_project AFTER INSERT ON app.issues FOR EACH ROW EXECUTE FUNCTION app.touch_project()') },
+    'CREATE TRIGGER issues_touch_project AFTER INSERT ON app.issues FOR EACH ROW EXECUTE FUNCTION app.touch_project()',
+    // A row of the table being handed over that nothing changes later (the write loop updates accounts 1-20).
+    `INSERT INTO app.accounts (name) VALUES ('Signed up during the hand-over')`) },
   { what: 'CREATE INDEX during the hand-over', sql: rails('20261201000013', 'CREATE INDEX index_users_on_created_at ON app.users (created_at)') },
   { what: 'CREATE OR REPLACE VIEW during the hand-over', sql: rails('20261201000014', `CREATE OR REPLACE VIEW app.open_issues AS
       SELECT i.id, i.title, p.name AS project, i.labels, i.priority, i.updated_at FROM app.issues i JOIN app.projects p ON p.id = i.project_id
