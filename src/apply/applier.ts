@@ -275,6 +275,10 @@ export class Applier {
     const rowsBefore = new Set([...this.txnRowTables].filter((k) => !this.txnCreatedTables.has(k)));
     const decision = decideDdl(captured, ddl.mapping, { isSelected: (ref) => this.selectedTable(ref) !== undefined }, rowsBefore);
     const lsn = formatLsn(this.txnFinalLsn);
+    // A stream serving only its listed tables (catching up a table being added or copied again) runs
+    // beside the main stream, which replays and judges every other DDL: replaying it here too would run
+    // it twice (or fail the hand-over on a refusal that is not this stream's).
+    if (!ddl.adopt && (decision.kind === 'refuse' || !decision.effects.some((e) => this.listed.has(tableKey(e.type === 'rename-table' ? e.from : e.table))))) return;
     if (decision.kind === 'refuse') return this.ddlLog.record(decision, lsn);
     if (decision.commitAfter) this.commitAtTxnEnd = true;
     // Names this statement gives tables on the source, checked against the destination when it runs there.

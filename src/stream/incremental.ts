@@ -307,9 +307,12 @@ export class IncrementalStream {
       // Whichever settles first decides; the others must not surface later as unhandled rejections.
       failed.catch(() => undefined);
       streaming.catch(() => undefined);
-      await Promise.race([aborted, failed, streaming, stopped]);
-      // Stopping: commit what is complete, so the next run starts exactly after it.
-      await applier.drain().catch(() => undefined);
+      const outcome = await Promise.race([aborted.then(() => 'aborted'), failed, streaming.then(() => 'ended'), stopped.then(() => 'stopped')]);
+      // Stopping: commit what is complete, so the next run starts exactly after it. At a stop point the
+      // caller takes "returned" for "everything before it is applied" (a table handed over to the main
+      // stream there): a batch that fails to commit must fail the stream, not pass for caught up.
+      if (outcome === 'stopped' && !opts.signal.aborted) await applier.drain();
+      else await applier.drain().catch(() => undefined);
     } finally {
       await stopHeartbeat?.();
       await service.destroy().catch(() => undefined);

@@ -67,8 +67,10 @@ const STALE_MATVIEW_TODO = 'schema sync populates a materialized view from the c
  * Or the catch-up never gets past the transaction: retried over and over (a CREATE TRIGGER refusal logged
  * per attempt), the copy stays 'catching-up' with status.lastError null.
  */
-const HAND_OVER_TODO = 'DDL committed during a re-copy\'s catch-up is replayed by the catch-up stream (duplicate CREATE FUNCTION, ' +
-  'outside-selection refusals), whose failed batch is retried forever (copy stuck catching-up) or dropped silently at its stop (the table\'s changes in that window lost)';
+const HAND_OVER_TODO = 'DDL committed during a re-copy\'s catch-up was replayed by the catch-up stream too (duplicate CREATE FUNCTION, ' +
+  'outside-selection refusals), and a batch failing at its stop point passed for caught up. Both are fixed (the catch-up stream replays only ' +
+  'DDL of its own tables; a failure at the stop point fails it); in the run after the fix this test timed out waiting to see the copy in ' +
+  'catching-up/joining before running the migrations, so the hand-over window itself is not proven yet';
 
 interface DumpBlock {
   name: string;
