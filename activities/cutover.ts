@@ -7,6 +7,8 @@ import { withClient } from '../src/conn/connect';
 import { markOwnDdl } from '../src/ddl/capture';
 import type { FrozenGrant, TableCount } from '../src/cutover/types';
 import { qualified } from '../src/util/sql';
+import { originProgress } from '../src/stream/replication-objects';
+import { parseLsn } from '../src/util/lsn';
 import { taskContext, type TaskInput } from './context';
 
 interface CutoverInput extends TaskInput {
@@ -108,33 +110,33 @@ export async function unfreezeSource(input: TaskInput): Promise<number> {
   });
 }
 
-const lsnNumber = (lsn: string): bigint => {
-  const [hi, lo] = lsn.split('/');
-  return (BigInt(`0x${hi}`) << 32n) + BigInt(`0x${lo}`);
-};
-
 /**
- * Takes the source's pg_current_wal_lsn() and waits until the task's slot has confirmed it: the stream
- * confirms only what the destination committed (the source's heartbeat keeps it moving while idle).
+ * Takes the source's pg_current_wal_lsn() and waits until the task has applied everything before it: the
+ * destination's origin progress (the end of the last source commit applied, stamped in the same
+ * destination transaction) or the slot's confirmed position (which the source heartbeat moves while the
+ * selected tables are idle). The origin is read first: the slot confirms only after a batch's COMMIT has
+ * returned and the stream's next feedback, so under throttling it trails what is already applied.
  */
 export async function waitForApplied(input: TaskInput & { waitSeconds: number }): Promise<{ targetLsn: string; confirmedLsn: string }> {
   const ctx = taskContext(input);
   const activity = Context.current();
-  return withClient(ctx.source, async (db) => {
-    const targetLsn: string = (await db.query(`SELECT pg_current_wal_lsn()::text AS l`)).rows[0].l;
+  return withClient(ctx.source, (src) => withClient(ctx.destination, async (dst) => {
+    const targetLsn: string = (await src.query(`SELECT pg_current_wal_lsn()::text AS l`)).rows[0].l;
     const deadline = Date.now() + input.waitSeconds * 1000;
     for (;;) {
-      const { rows } = await db.query(`SELECT confirmed_flush_lsn::text AS l FROM pg_replication_slots WHERE slot_name = $1`, [ctx.slot]);
+      const applied = await originProgress(dst, ctx.origin);
+      if (applied && parseLsn(applied) >= parseLsn(targetLsn)) return { targetLsn, confirmedLsn: applied };
+      const { rows } = await src.query(`SELECT confirmed_flush_lsn::text AS l FROM pg_replication_slots WHERE slot_name = $1`, [ctx.slot]);
       const confirmedLsn: string | null = rows[0]?.l ?? null;
-      if (confirmedLsn && lsnNumber(confirmedLsn) >= lsnNumber(targetLsn)) return { targetLsn, confirmedLsn };
+      if (confirmedLsn && parseLsn(confirmedLsn) >= parseLsn(targetLsn)) return { targetLsn, confirmedLsn };
       if (Date.now() > deadline) {
         throw ApplicationFailure.nonRetryable(
-          `the destination did not apply up to the source's ${targetLsn} within ${input.waitSeconds} s (confirmed: ${confirmedLsn ?? 'no slot'})`, 'CutoverTimeout');
+          `the destination did not apply up to the source's ${targetLsn} within ${input.waitSeconds} s (applied: ${applied ?? 'nothing'}, slot confirmed: ${confirmedLsn ?? 'no slot'})`, 'CutoverTimeout');
       }
       activity.heartbeat();
       await activity.sleep(200);
     }
-  });
+  }));
 }
 
 async function count(db: ClientBase, table: string, where?: string): Promise<number> {
