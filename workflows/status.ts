@@ -6,6 +6,7 @@ import type { DdlStats } from '../src/ddl/ddl-log';
 import type { AlertState, ThresholdAlertKind } from '../src/alerts/event';
 import type { AttemptCounters } from './stream-totals';
 import type { LagClock } from '../src/util/lag-clock';
+import type { ContinuousVerificationStatus } from '../src/verify/continuous';
 
 export type Phase = 'precheck' | 'schema' | 'full' | 'incremental' | 'paused' | 'releasing' | 'released' | 'failed';
 
@@ -169,6 +170,8 @@ export interface TaskStatus {
   firingAlerts?: ThresholdAlertKind[];
   /** The switchover (`pg-dts cutover`), as it goes through its steps; refused ones stay here until the next. */
   cutover?: CutoverStatus | null;
+  /** Continuous verification (spec `verify`): its schedule, the run in progress, the last results. */
+  verification?: ContinuousVerificationStatus;
 }
 
 /** One table copied again while the task streams (workflows/recopy-table.ts). */

@@ -26,6 +26,7 @@ import type { RecopyRequest } from '../src/ddl/recopy';
 import { activitiesFor } from './task-activities';
 import { followSequencesWhileStreaming, installSequencesUpdate, type SequenceDeps } from './sequences';
 import { finishCutover, installCutover } from './cutover';
+import { cancelRunningVerification, verifyWhileStreaming, type ContinuousVerifyDeps } from './continuous-verify';
 import type { CutoverStatus } from '../src/cutover/types';
 import type { Phase, ProgressReport, TableProgressReport, TaskStatus } from './status';
 
@@ -295,6 +296,15 @@ export async function syncTask(input: unknown, carried?: CarriedState): Promise<
     }
   };
 
+  // Continuous verification (spec `verify`): a verifyTask child every `every` while streaming (continuous-verify.ts).
+  const verification: ContinuousVerifyDeps = {
+    spec: () => spec, status, tables: () => tables,
+    streaming: () => status.phase === 'incremental' && !status.paused,
+    changing: () => modifying || holdRequested || pendingObjects.length > 0 || pendingRecopies.length > 0,
+    done: () => releaseRequested || continuing,
+    alert: (outcome, state) => cleanup.sendAlert({ ...task, kind: 'verify-difference', outcome, state }),
+  };
+
   const recopyNext = async (): Promise<void> => {
     const request = pendingRecopies[0]!;
     modifying = true;
@@ -365,7 +375,7 @@ export async function syncTask(input: unknown, carried?: CarriedState): Promise<
   const phases = async (): Promise<void> => {
     if (carried) {
       // Continued as new: the copy is done and the state is here; go on streaming.
-      await Promise.all([streamUntilReleased(), modificationsUntilReleased(), followSequencesWhileStreaming(sequenceDeps), refusalAlertsUntilReleased()]);
+      await Promise.all([streamUntilReleased(), modificationsUntilReleased(), followSequencesWhileStreaming(sequenceDeps), refusalAlertsUntilReleased(), verifyWhileStreaming(verification)]);
       return;
     }
     const checked = await short.precheck(task);
@@ -393,7 +403,7 @@ export async function syncTask(input: unknown, carried?: CarriedState): Promise<
     } else if (wants('schema')) {
       await short.finishSchema({ ...task, tables, createObjects: true, plan: afterData });
     }
-    if (wants('incremental')) await Promise.all([streamUntilReleased(), modificationsUntilReleased(), followSequencesWhileStreaming(sequenceDeps), refusalAlertsUntilReleased()]);
+    if (wants('incremental')) await Promise.all([streamUntilReleased(), modificationsUntilReleased(), followSequencesWhileStreaming(sequenceDeps), refusalAlertsUntilReleased(), verifyWhileStreaming(verification)]);
     else if (pendingObjects.length) status.lastError = 'modifyObjects applies to tasks with incremental sync; this task has finished its selection';
   };
 
@@ -418,6 +428,7 @@ export async function syncTask(input: unknown, carried?: CarriedState): Promise<
     status.lastError = failureCause(err);
     status.retrying = null;
     enter('failed');
+    await cancelRunningVerification(status);
     // A task that fails for good must not leave a slot holding WAL on the source.
     if (touchedSource) await CancellationScope.nonCancellable(() => cleanup.releaseTask({ ...task, bestEffort: true })).catch(() => undefined);
     // The alert never changes how the task ends: sendAlert reports a webhook failure instead of throwing.
@@ -433,6 +444,7 @@ export async function syncTask(input: unknown, carried?: CarriedState): Promise<
     return continueAsNew<typeof syncTask>(spec, carryOver({ spec, status, tables, catchUpUntil, pendingObjects, searchable, naming, pendingRecopies, recopiedAt, streamTotals, pendingRefusalAlerts }));
   }
   if (wants('incremental') || releaseRequested) {
+    await cancelRunningVerification(status);
     enter('releasing');
     await CancellationScope.nonCancellable(() => short.releaseTask(task));
   }

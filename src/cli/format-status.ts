@@ -1,6 +1,7 @@
 import type { FullSyncStatus, TableStatus, TaskStatus } from '../../workflows/status';
 import { renderLagChart } from './lag-chart';
 import { cutoverLine } from './cutover-text';
+import { verificationLines } from './verification-text';
 import { renderBars, type BarRow } from './progress-bars';
 
 const human = (bytes: number): string =>
@@ -219,6 +220,7 @@ export function formatStatus(s: TaskStatus, o: FormatOptions = {}): string {
     lines.push(`  modifyObjects (${m.requestedAt}): ${m.state}${what ? ` — ${what}` : ''}`);
     for (const p of m.problems) lines.push(`    ${p.split('\n').join('\n    ')}`);
   }
+  if (s.verification) lines.push(...verificationLines(s.verification));
   if (s.cutover) lines.push(`  ${cutoverLine(s.cutover)}`);
   if (s.lastError) lines.push(`  ${s.phase === 'failed' ? 'FAILED' : 'last error'}: ${s.lastError.split('\n').join('\n    ')}`);
   return lines.join('\n');

@@ -2,6 +2,7 @@
 // Pure (no I/O): the workflow validates its input with it, the CLI validates before starting anything,
 // and the JSON Schema users see is generated from it, so the three can never disagree.
 import { z } from 'zod';
+import { DURATION_PATTERN, MIN_VERIFY_EVERY_SECONDS, parseDuration } from './duration';
 
 /** postgres:// or postgresql:// URL; passwords are never accepted inline (see validate.ts). */
 const endpoint = z.strictObject({
@@ -216,6 +217,28 @@ const alertsSchema = z
   })
   .describe('alerts POSTed to a webhook: lag, retained WAL, task failure, DDL not replicated');
 
+/** Modes a task verifies itself in: not `rows`, whose report (in the history) holds row values. */
+export const continuousVerifyModes = ['count', 'checksum'] as const;
+
+/** Continuous verification (docs/verification.md): a verifyTask run every `every` while the task streams. */
+const verifySchema = z
+  .strictObject({
+    every: z
+      .string()
+      .regex(DURATION_PATTERN, { message: 'must be a duration like "30m", "6h" or "1d" (whole numbers with s, m, h or d; "1h30m" combines them)' })
+      .refine((text) => (parseDuration(text) ?? Infinity) >= MIN_VERIFY_EVERY_SECONDS * 1000, {
+        message: `must be at least ${MIN_VERIFY_EVERY_SECONDS}s (each run compares every selected table on both servers); e.g. "6h"`,
+      })
+      .describe(`how often to verify while the task streams: a duration like "30m", "6h", "1d" or "1h30m", at least ${MIN_VERIFY_EVERY_SECONDS}s`),
+    mode: z
+      .enum(continuousVerifyModes, {
+        error: 'must be "count" or "checksum" (rows mode lists row values: run pg-dts verify --mode rows when a difference is reported)',
+      })
+      .default('checksum')
+      .describe('count: row counts per key range; checksum (default): counts and a checksum of every row'),
+  })
+  .describe('verify the destination against the source periodically while the task streams (pg-dts verify as a child workflow); a difference is shown in status and alerted (verify-difference)');
+
 export const syncTypeValues = ['schema', 'full', 'incremental'] as const;
 
 export const taskSpecSchema = z
@@ -276,6 +299,7 @@ export const taskSpecSchema = z
       .default({ ignoreWarnings: [], diskSpaceProbe: false }),
     throttle: throttleSchema.optional(),
     alerts: alertsSchema.optional(),
+    verify: verifySchema.optional(),
     continueAsNewEvents: z
       .number()
       .int()
@@ -318,4 +342,5 @@ export type ObjectEntry = TaskSpec['objects'][number];
 export type TableObject = z.output<typeof tableObject>;
 export type RenameRule = z.output<typeof renameRule>;
 export type AlertsSpec = z.output<typeof alertsSchema>;
+export type VerifySpec = z.output<typeof verifySchema>;
 export type DmlOperation = (typeof dmlOperations)[number];

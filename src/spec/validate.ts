@@ -113,12 +113,18 @@ function duplicateObjectProblems(spec: Pick<TaskSpec, 'objects'>): string[] {
   return problems;
 }
 
+/** A task verifies itself while it streams: without incremental sync there is nothing to schedule it in. */
+function verifyProblems(spec: TaskSpec): string[] {
+  if (!spec.verify || spec.syncTypes.includes('incremental')) return [];
+  return ['verify: continuous verification runs while the task streams; add "incremental" to syncTypes or remove "verify" (pg-dts verify compares a finished task once)'];
+}
+
 export function parseTaskSpec(input: unknown): TaskSpec {
   const result = taskSpecSchema.safeParse(input);
   if (!result.success) {
     throw new SpecError(describeAll(result.error.issues, input));
   }
-  const problems = [...secretProblems(result.data), ...duplicateObjectProblems(result.data)];
+  const problems = [...secretProblems(result.data), ...duplicateObjectProblems(result.data), ...verifyProblems(result.data)];
   if (problems.length) throw new SpecError(problems);
   return result.data;
 }
