@@ -21,7 +21,7 @@ import { taskContext } from './context';
 /** Phases in which the task's copy is not complete: nothing to verify yet. */
 const NOT_COPIED = new Set(['precheck', 'schema', 'full']);
 
-async function taskOf(workflowId: string) {
+export async function taskOf(workflowId: string) {
   const handle = Context.current().client.workflow.getHandle(workflowId);
   const [selection, status] = [await handle.query(selectionQuery), await handle.query(statusQuery)];
   const ctx = taskContext({ spec: selection.spec, taskId: selection.taskId });
@@ -32,7 +32,7 @@ async function taskOf(workflowId: string) {
 
 const isStreaming = (s: TaskStatus): boolean => s.phase === 'incremental' && !s.paused;
 
-async function sessions<T>(source: ClientConfig, destination: ClientConfig, fn: (src: PgClient, dst: PgClient) => Promise<T>): Promise<T> {
+export async function sessions<T>(source: ClientConfig, destination: ClientConfig, fn: (src: PgClient, dst: PgClient) => Promise<T>): Promise<T> {
   const dst = await connect(destination);
   try {
     const src = await connect(source);

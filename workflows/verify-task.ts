@@ -2,7 +2,7 @@
 // ranges over the task's mapped projection (docs/verification.md). Durable: each group of ranges is an
 // activity, so a worker lost mid-way costs only its group; the report grows in the `status` query and is
 // the workflow's result.
-import { proxyActivities, setHandler } from '@temporalio/workflow';
+import { patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { RetryPolicy } from '@temporalio/common';
 import type * as activities from '../activities';
 import { addRangeResult, emptyTableReport, summarize } from '../src/verify/compare';
@@ -14,7 +14,7 @@ import { verifyStatusQuery } from './verify-messages';
 const RANGES_PER_ACTIVITY = 8;
 
 const retry: RetryPolicy = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 10, nonRetryableErrorTypes: ['TaskNotCopied'] };
-const { planVerification } = proxyActivities<typeof activities>({ startToCloseTimeout: '30m', retry });
+const { planVerification, verifySchema } = proxyActivities<typeof activities>({ startToCloseTimeout: '30m', retry });
 const { verifyRanges } = proxyActivities<typeof activities>({ startToCloseTimeout: '24h', heartbeatTimeout: '60s', retry });
 
 export async function verifyTask(input: VerifyInput): Promise<VerifyReport> {
@@ -27,6 +27,10 @@ export async function verifyTask(input: VerifyInput): Promise<VerifyReport> {
   try {
     const plan = await planVerification(input);
     report = { ...report, state: 'comparing', taskPhase: plan.taskPhase, streaming: plan.streaming, tables: plan.tables.map(emptyTableReport) };
+    // Schema first (a few catalog queries): its section is in `status` while the rows are compared.
+    if (input.schema !== false && patched('pg-dts-verify-schema')) {
+      report = summarize({ ...report, schema: await verifySchema({ verify: input, tables: plan.tables.map((t) => t.table) }) });
+    }
     const work = plan.tables.flatMap((table, t) => {
       const groups: { t: number; ranges: number[] }[] = [];
       for (let i = 0; i < table.ranges.length; i += RANGES_PER_ACTIVITY) {

@@ -162,10 +162,11 @@ program
   .option('--mode <mode>', 'count | checksum | rows (rows: the differing keys of differing ranges)', 'checksum')
   .option('--range-rows <n>', 'rows per key range', limitValue)
   .option('--json', 'print the report as JSON')
+  .option('--no-schema', 'compare rows only, not columns, constraints, indexes and the objects the task creates')
   .action(async (task: string, o) => {
     if (!['count', 'checksum', 'rows'].includes(o.mode)) throw new InvalidArgumentError(`--mode must be count, checksum or rows, not ${o.mode}`);
     const { verifyCommand } = load<typeof import('./verify')>('./verify');
-    process.exitCode = await withTemporal((client, queue) => verifyCommand(client, queue, task, { mode: o.mode, ...(o.rangeRows ? { rangeRows: o.rangeRows } : {}) }, Boolean(o.json)));
+    process.exitCode = await withTemporal((client, queue) => verifyCommand(client, queue, task, { mode: o.mode, ...(o.rangeRows ? { rangeRows: o.rangeRows } : {}), ...(o.schema === false ? { schema: false } : {}) }, Boolean(o.json)));
   });
 
 program

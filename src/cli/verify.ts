@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import { VERIFY_WORKFLOW_TYPE, verifyWorkflowId } from '../../workflows/verify-messages';
 import { exitCodeOf } from '../verify/compare';
 import type { VerifyInput, VerifyReport } from '../verify/types';
+import { formatSchema } from './verify-schema-text';
 
 const int = (n: number): string => Math.round(n).toLocaleString('en-US');
 const bound = (b: string[] | null): string => (b === null ? '∞' : b.length === 1 ? b[0]! : `(${b.join(', ')})`);
@@ -21,8 +22,9 @@ export function formatVerifyReport(r: VerifyReport): string {
     if (t.differingKeyCount > t.differingKeys.length) out.push(`            … ${int(t.differingKeyCount - t.differingKeys.length)} more differing keys`);
     if (t.unsettledRanges) out.push(`            ${t.unsettledRanges} range(s) kept changing under writes and could not be compared`);
   }
+  if (r.schema) out.push(...formatSchema(r.schema));
   if (r.state === 'failed') out.push(`FAILED: ${r.error}`);
-  else if (r.differences) out.push(`${r.differingTables} table(s) differ`);
+  else if (r.differences) out.push(`${r.differingTables} table(s) differ${r.schema?.differences ? ` (${r.schema.differences} schema difference(s))` : ''}`);
   else if (r.unsettled) out.push(`no difference found, but ${r.unsettled} range(s) could not be settled`);
   else out.push('no difference');
   return out.join('\n');

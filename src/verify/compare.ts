@@ -72,13 +72,14 @@ export function addRangeResult(report: TableReport, range: ChunkRange, r: RangeR
   return out;
 }
 
-/** The report's totals from its tables. */
+/** The report's totals from its tables and its schema section (a table differs in its rows or its schema). */
 export function summarize(report: VerifyReport): VerifyReport {
   const differing = report.tables.filter((t) => t.differingRanges.length > 0);
+  const schemaTables = (report.schema?.tables ?? []).map((t) => t.table);
   return {
     ...report,
-    differingTables: differing.length,
-    differences: differing.reduce((n, t) => n + Math.max(t.differingRanges.length, t.differingKeyCount), 0),
+    differingTables: new Set([...differing.map((t) => t.table), ...schemaTables]).size,
+    differences: differing.reduce((n, t) => n + Math.max(t.differingRanges.length, t.differingKeyCount), 0) + (report.schema?.differences ?? 0),
     unsettled: report.tables.reduce((n, t) => n + t.unsettledRanges, 0),
   };
 }
@@ -86,6 +87,7 @@ export function summarize(report: VerifyReport): VerifyReport {
 /** The CLI's exit code: 1 when anything differs, 3 when nothing differs but some range never settled. */
 export function exitCodeOf(report: VerifyReport): number {
   if (report.state === 'failed') return 2;
+  if ((report.schema?.differences ?? 0) > 0) return 1; // a repair re-copies rows, never the schema
   if (report.differences > 0) return 1;
   return report.unsettled > 0 ? 3 : 0;
 }

@@ -3,6 +3,7 @@
 import type { KeyColumn, ChunkRange } from '../snapshot/plan';
 import type { TaskSpec } from '../spec/schema';
 import type { SelectedTable } from '../catalog/names';
+import type { SchemaReport } from './schema-types';
 
 export type VerifyMode = 'count' | 'checksum' | 'rows';
 export const VERIFY_MODES: readonly VerifyMode[] = ['count', 'checksum', 'rows'];
@@ -23,6 +24,8 @@ export interface VerifyInput {
   maxAttempts?: number;
   /** How long one comparison waits for the stream to apply past the source read; default 120 s. */
   applyWaitSeconds?: number;
+  /** Compare the schema too (columns, constraints, indexes, the objects the task creates); default true. */
+  schema?: boolean;
 }
 
 export interface VerifySettings {
@@ -129,4 +132,6 @@ export interface VerifyReport {
   differences: number;
   unsettled: number;
   error: string | null;
+  /** Schema verification (unless input.schema is false); its differences count in `differences`. */
+  schema?: SchemaReport;
 }
