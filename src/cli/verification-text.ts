@@ -15,11 +15,17 @@ function outcomeText(o: VerificationOutcome): string {
   }
 }
 
+/** A run overdue by more than this is waiting for the task (paused, or its selection changing). */
+const OVERDUE_MS = 5_000;
+
 /** Lines for `pg-dts status`: the schedule and the last run; the last difference when a clean run followed it. */
-export function verificationLines(v: ContinuousVerificationStatus): string[] {
+export function verificationLines(v: ContinuousVerificationStatus, now = new Date()): string[] {
   const head = `verify every ${v.every} (${v.mode}): `;
   const last = v.last ? `last ${v.last.workflowId} ${outcomeText(v.last)} at ${v.last.finishedAt}` : 'no run finished yet';
-  const next = v.running ? `running ${v.running.workflowId} since ${v.running.startedAt}` : v.nextAt ? `next at ${v.nextAt}` : '';
+  const overdue = v.nextAt !== null && Date.parse(v.nextAt) < now.getTime() - OVERDUE_MS;
+  const next = v.running
+    ? `running ${v.running.workflowId} since ${v.running.startedAt}`
+    : overdue ? `due since ${v.nextAt}, waiting while the task is paused or its selection changes` : v.nextAt ? `next at ${v.nextAt}` : '';
   const lines = [`  ${head}${last}${next ? `; ${next}` : ''}`];
   const d = v.lastDifference;
   if (d && d !== v.last && d.workflowId !== v.last?.workflowId) lines.push(`    last difference: ${d.workflowId} ${outcomeText(d)} at ${d.finishedAt}`);

@@ -3,12 +3,12 @@
 // each time, with a deterministic id); the runs are clean and alert nothing; a difference injected on the
 // destination (replica role, so the stream does not repair it) is reported by the next run, shown by
 // `pg-dts status` and alerted (the verification's id, the table count, no row value); once repaired, a clean
-// run resolves the alert; a release cancels the verification running.
+// run resolves the alert; no run starts while the task is paused; a release cancels the verification running.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
-import { statusQuery, throttleSignal } from '../../workflows/messages';
+import { pauseSignal, resumeSignal, statusQuery, throttleSignal } from '../../workflows/messages';
 import type { TaskStatus } from '../../workflows/status';
 import type { VerifyReport } from '../../src/verify/types';
 import { waitFor } from '../harness/checksum';
@@ -114,6 +114,29 @@ describe('continuous verification', () => {
     assert.equal(resolved.value, 0);
     assert.equal((await status()).verification!.last!.state, 'clean');
     assert.equal(verificationAlerts().filter((a) => a.state === 'firing').length, 1, 'fired once');
+  });
+
+  it('starts no run while the task is paused; the run due meanwhile starts once resumed', async () => {
+    // Paused between two runs (one in flight would wait for a stream that does not apply).
+    await waitFor('between two runs', async () => {
+      const v = (await status()).verification!;
+      return !v.running && Date.parse(v.nextAt!) - Date.now() > 6_000;
+    }, 30_000, 100);
+    await temporal.workflow.getHandle(TASK).signal(pauseSignal);
+    await waitFor('paused', async () => (await status()).phase === 'paused', 30_000, 100);
+    const paused = (await status()).verification!;
+    await new Promise((r) => setTimeout(r, 16_000));
+    const later = (await status()).verification!;
+    assert.equal(later.runs, paused.runs, 'no verification started while paused');
+    assert.equal(later.running, null);
+    assert.match(pgDts(['status', TASK]).stdout, /verify every 10s \(checksum\): .*due since .*waiting while the task is paused/);
+    await temporal.workflow.getHandle(TASK).signal(resumeSignal);
+    const resumed = await waitFor('a run after the resume', async () => {
+      const v = (await status()).verification!;
+      return v.runs > paused.runs ? v : undefined;
+    }, 20_000, 100);
+    assert.equal((await status()).phase, 'incremental');
+    assert.ok(Date.parse((resumed.running ?? resumed.last)!.startedAt) > Date.parse(paused.nextAt!), 'it started after it was due');
   });
 
   it('cancels the verification running when the task is released', async () => {

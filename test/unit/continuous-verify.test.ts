@@ -81,12 +81,15 @@ describe('continuous verification', () => {
 describe('pg-dts status: continuous verification', () => {
   it('shows the schedule, the last run and a difference a clean run followed', () => {
     let v = initialVerification('6h', 'checksum', new Date(run.startedAt));
-    assert.deepEqual(verificationLines(v), ['  verify every 6h (checksum): no run finished yet; next at 2026-01-01T00:00:00.000Z']);
+    const early = new Date('2025-12-31T23:00:00.000Z');
+    assert.deepEqual(verificationLines(v, early), ['  verify every 6h (checksum): no run finished yet; next at 2026-01-01T00:00:00.000Z']);
+    assert.deepEqual(verificationLines(v, new Date(END)),
+      ['  verify every 6h (checksum): no run finished yet; due since 2026-01-01T00:00:00.000Z, waiting while the task is paused or its selection changes']);
     v = { ...v, runs: 3, running: run, nextAt: null };
     assert.match(verificationLines(v)[0]!, /running task-verify-3 since 2026-01-01T00:00:00.000Z$/);
     const differs = outcomeOf(run, report([table('a.x', 2)]), END, false);
     v = recordOutcome(v, differs, HOUR);
-    assert.deepEqual(verificationLines(v), [
+    assert.deepEqual(verificationLines(v, early), [
       '  verify every 6h (checksum): last task-verify-3 DIFFERENCES in 1 table (a.x; 2 differing range(s)) at 2026-01-01T00:01:00.000Z; next at 2026-01-01T01:00:00.000Z',
     ]);
     const later = { workflowId: 'task-verify-4', startedAt: '2026-01-01T01:00:00.000Z' };

@@ -1,10 +1,11 @@
-// Continuous verification across continue-as-new: a verification running when the task continues as new is
+// Continuous verification across a task's life: a verification running when the task continues as new is
 // neither cancelled nor started again; the next run carries it (status.verification.running), picks up its
-// result by workflow id and goes on counting from it. The verification is throttled (the task's full-sync
-// throttle applies to it) so that it is still running when signals push the history past its threshold.
+// result by workflow id and goes on counting from it. One running when the task fails for good is cancelled
+// (its parent close policy is ABANDON: nothing else would stop it). The verifications are throttled (the
+// task's full-sync throttle applies to them) so that they are still running when that happens.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Client } from '@temporalio/client';
+import { WorkflowFailedError, type Client as TemporalClient } from '@temporalio/client';
 import { statusQuery, throttleSignal } from '../../workflows/messages';
 import type { TaskStatus } from '../../workflows/status';
 import { waitFor } from '../harness/checksum';
@@ -14,12 +15,15 @@ import { startStreamingTask } from '../harness/streaming-task';
 import { startWorker, temporalClient } from '../harness/temporal';
 
 const TASK = 'continuous-verify-can';
+const FAILING = 'continuous-verify-fails';
+/** A worker whose "other issue" window is 5 s: a task stalled on one fails quickly. */
+const FAIL_QUEUE = 'pg-dts-continuous-verify-fails';
 // 3 000 rows read at 200 rows/s: a verification takes about 15 s.
 const SLOW = { full: { rps: 200 } };
 
-describe('continuous verification across continue-as-new', () => {
+describe('continuous verification over a task\'s life', () => {
   let fx: ClusterSessions;
-  let temporal: Client;
+  let temporal: TemporalClient;
   const handle = () => temporal.workflow.getHandle(TASK);
   const status = (): Promise<TaskStatus> => handle().query(statusQuery);
 
@@ -30,6 +34,7 @@ describe('continuous verification across continue-as-new', () => {
       CREATE TABLE cvc.items (id int PRIMARY KEY, body text NOT NULL);
       INSERT INTO cvc.items SELECT g, 'item ' || g FROM generate_series(1, 3000) g;`);
     startWorker(WORKER_ENV);
+    startWorker({ ...WORKER_ENV, PG_DTS_OTHER_WINDOW_SECONDS: '5' }, FAIL_QUEUE);
     temporal = await temporalClient();
     await startStreamingTask(temporal, fx, TASK, 'pg-dts', {
       objects: [{ schema: 'cvc' }], syncTypes: ['schema', 'full', 'incremental'], verify: { every: '10s', mode: 'count' }, throttle: SLOW, continueAsNewEvents: 200,
@@ -61,5 +66,31 @@ describe('continuous verification across continue-as-new', () => {
     const history = await handle().fetchHistory();
     assert.ok(history.events!.some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'awaitVerification'), 'the new run awaited it by id');
     assert.ok(!history.events!.some((e) => e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId === running.workflowId), 'and did not start it again');
+  });
+
+  it('cancels the running verification when the task fails for good', async () => {
+    await fx.src.query(`
+      CREATE SCHEMA cvf;
+      CREATE TABLE cvf.items (id int PRIMARY KEY, body text NOT NULL);
+      INSERT INTO cvf.items SELECT g, 'item ' || g FROM generate_series(1, 3000) g;
+      CREATE TABLE cvf.t (id int PRIMARY KEY);`);
+    await startStreamingTask(temporal, fx, FAILING, FAIL_QUEUE, {
+      objects: [{ schema: 'cvf' }], syncTypes: ['schema', 'full', 'incremental'], verify: { every: '10s', mode: 'count' }, throttle: SLOW,
+    });
+    const failing = () => temporal.workflow.getHandle(FAILING);
+    const running = await waitFor('a verification running', async () => (await failing().query(statusQuery)).verification?.running ?? undefined, 30_000, 100);
+    await fx.dst.query('DROP TABLE cvf.t'); // someone dropped a destination table by hand: the stream fails on it
+    await fx.src.query('INSERT INTO cvf.t VALUES (1)');
+    const err = await failing().result().then(() => null, (e: unknown) => e);
+    assert.ok(err instanceof WorkflowFailedError, 'the task failed');
+    const s = await failing().query(statusQuery);
+    assert.equal(s.phase, 'failed');
+    assert.equal(s.verification!.running, null);
+    assert.deepEqual({ id: s.verification!.last!.workflowId, state: s.verification!.last!.state }, { id: running.workflowId, state: 'cancelled' });
+    const ended = await waitFor('the verification ended', async () => {
+      const d = await temporal.workflow.getHandle(running.workflowId).describe();
+      return d.status.name === 'RUNNING' ? undefined : d.status.name;
+    }, 30_000, 200);
+    assert.equal(ended, 'CANCELLED');
   });
 });
