@@ -42,6 +42,8 @@ describe('bad task specs are rejected before anything starts', () => {
       /source\.url: contains a password; remove it from the URL and set source\.passwordEnv/],
     ['a bad URL', () => ({ ...good(), destination: { url: 'localhost:5432/db' } }), /destination\.url: must be a libpq URL/],
     ['a field of the wrong type', () => ({ ...good(), name: 5 }), /name: must be a string, not a number/],
+    ['a continuous verification interval under the minimum', () => ({ ...good(), verify: { every: '5s' } }), /verify\.every: must be at least 10s/],
+    ['a continuous verification interval that is not a duration', () => ({ ...good(), verify: { every: '6 hours' } }), /verify\.every: must be a duration like "30m", "6h" or "1d"/],
     // Passwords the old text check let through into the history (issue 14, item 7): judged on the decoded settings now.
     ...([
       ['a password parameter with an encoded name (pass%77ord)', (u: string) => `${u}?pass%77ord=hunter2`, /contains a password \(the "password" parameter\)/],
