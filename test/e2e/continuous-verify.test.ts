@@ -3,7 +3,7 @@
 // each time, with a deterministic id); the runs are clean and alert nothing; a difference injected on the
 // destination (replica role, so the stream does not repair it) is reported by the next run, shown by
 // `pg-dts status` and alerted (the verification's id, the table count, no row value); once repaired, a clean
-// run resolves the alert; no run starts while the task is paused; a release cancels the verification running.
+// run resolves the alert; a verification that fails is recorded and the next one runs; no run starts while the task is paused; a release cancels the verification running.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
@@ -114,6 +114,25 @@ describe('continuous verification', () => {
     assert.equal(resolved.value, 0);
     assert.equal((await status()).verification!.last!.state, 'clean');
     assert.equal(verificationAlerts().filter((a) => a.state === 'firing').length, 1, 'fired once');
+  });
+
+  it('records a verification that fails, and goes on: the task streams and the next run starts', async () => {
+    const running = await waitFor('a verification running', async () => (await status()).verification?.running ?? undefined, 30_000, 50);
+    await temporal.workflow.getHandle(running.workflowId).terminate('test: a verification that fails');
+    const failed = await waitFor('the failure recorded', async () => {
+      const v = (await status()).verification!;
+      return v.last?.workflowId === running.workflowId ? v : undefined;
+    }, 30_000, 100);
+    assert.equal(failed.last!.state, 'failed', JSON.stringify(failed.last));
+    assert.match(failed.last!.error ?? '', /a verification that fails/);
+    assert.equal((await status()).phase, 'incremental');
+    assert.match(pgDts(['status', TASK]).stdout, new RegExp(`last ${running.workflowId} FAILED: `));
+    const next = await waitFor('the next run', async () => {
+      const v = (await status()).verification!;
+      return v.last && v.last.workflowId !== running.workflowId ? v : undefined;
+    }, 30_000, 100);
+    assert.equal(next.last!.state, 'clean');
+    assert.ok(!verificationAlerts().some((a) => a.at > failed.last!.startedAt), 'a failed run alerts nothing');
   });
 
   it('starts no run while the task is paused; the run due meanwhile starts once resumed', async () => {
