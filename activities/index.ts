@@ -10,6 +10,7 @@ export { closeRecopyRequest } from './recopy';
 export { sendAlert } from './alerts';
 export { searchAttributesRegistered } from './search-attributes';
 export { planVerification, verifyRanges } from './verify';
+export { repairRanges } from './repair';
 export { verifySchema } from './verify-schema';
 export { awaitVerification } from './verify-wait';
 export { followSequences, syncSequences } from './sequences';

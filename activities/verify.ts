@@ -30,7 +30,7 @@ export async function taskOf(workflowId: string) {
   return { ...selection, status, source: { ...ctx.source, application_name: app }, destination: { ...ctx.destination, application_name: app }, origin: ctx.origin };
 }
 
-const isStreaming = (s: TaskStatus): boolean => s.phase === 'incremental' && !s.paused;
+export const isStreaming = (s: TaskStatus): boolean => s.phase === 'incremental' && !s.paused;
 
 export async function sessions<T>(source: ClientConfig, destination: ClientConfig, fn: (src: PgClient, dst: PgClient) => Promise<T>): Promise<T> {
   const dst = await connect(destination);
@@ -68,7 +68,7 @@ export async function planVerification(input: VerifyInput): Promise<Verification
 }
 
 /** The full sync's throttle, shared by the ranges compared at once (each gets its part). */
-function limiterFor(throttle: Throttle, share: number): RateLimiter {
+export function limiterFor(throttle: Throttle, share: number): RateLimiter {
   const full = throttle.full ?? {};
   const rows = [full.rps, full.sourceQps === undefined ? undefined : full.sourceQps * 1000].filter((v): v is number => v !== undefined);
   return new RateLimiter({
@@ -98,26 +98,7 @@ export async function verifyRanges(input: VerifyRangesInput): Promise<{ results:
   const limiter = limiterFor(task.status.throttle ?? {}, Math.max(1, input.share));
   return sessions(task.source, task.destination, async (src, dst) => {
     const beat = (): void => activity.heartbeat(done);
-    // While the task streams, a comparison waits for the stream to apply past the source read: the
-    // task's applied LSN (status, which heartbeats advance) or its origin on the destination.
-    let applied = 0n; // the furthest position seen applied: later waits below it need no look
-    const waitApplied = async (lsn: string): Promise<boolean> => {
-      const target = parseLsn(lsn);
-      if (applied >= target) return true;
-      const deadline = Date.now() + settings.applyWaitSeconds * 1000;
-      const handle = activity.client.workflow.getHandle(input.verify.task);
-      while (Date.now() < deadline) {
-        const status = await handle.query(statusQuery);
-        if (!isStreaming(status)) return false;
-        for (const l of [status.incremental?.appliedLsn, await originProgress(dst, task.origin).catch(() => null)]) {
-          if (l && parseLsn(l) > applied) applied = parseLsn(l);
-        }
-        if (applied >= target) return true;
-        beat();
-        await new Promise((r) => setTimeout(r, 500));
-      }
-      return false;
-    };
+    const waitApplied = appliedWaiter(input.verify.task, dst, task.origin, settings.applyWaitSeconds, beat);
     const deps: RangeDeps = { source: src, destination: dst, waitApplied: isStreaming(task.status) ? waitApplied : null, limiter, settings, beat };
     for (const range of input.ranges) {
       if (done.results.some((r) => r.range === range)) continue;
@@ -128,4 +109,31 @@ export async function verifyRanges(input: VerifyRangesInput): Promise<{ results:
     }
     return done;
   });
+}
+
+/**
+ * While the task streams, a comparison waits for the stream to apply past the source read: the task's
+ * applied LSN (status, which heartbeats advance) or its origin on the destination. False when the task
+ * stopped streaming or did not get there within `seconds`.
+ */
+export function appliedWaiter(task: string, dst: PgClient, origin: string, seconds: number, beat: () => void): (lsn: string) => Promise<boolean> {
+  const activity = Context.current();
+  let applied = 0n; // the furthest position seen applied: later waits below it need no look
+  return async (lsn: string): Promise<boolean> => {
+    const target = parseLsn(lsn);
+    if (applied >= target) return true;
+    const deadline = Date.now() + seconds * 1000;
+    const handle = activity.client.workflow.getHandle(task);
+    while (Date.now() < deadline) {
+      const status = await handle.query(statusQuery);
+      if (!isStreaming(status)) return false;
+      for (const l of [status.incremental?.appliedLsn, await originProgress(dst, origin).catch(() => null)]) {
+        if (l && parseLsn(l) > applied) applied = parseLsn(l);
+      }
+      if (applied >= target) return true;
+      beat();
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    return false;
+  };
 }

@@ -9,6 +9,7 @@ import { addRangeResult, emptyTableReport, summarize } from '../src/verify/compa
 import { verifySettings, type VerifyInput, type VerifyReport } from '../src/verify/types';
 import { failureCause } from './failure-cause';
 import { verifyStatusQuery } from './verify-messages';
+import { repairAndVerifyAgain } from './verify-repair';
 
 /** Ranges per activity: a lost worker repeats at most this many; the history holds one event pair each. */
 const RANGES_PER_ACTIVITY = 8;
@@ -38,6 +39,7 @@ export async function verifyTask(input: VerifyInput): Promise<VerifyReport> {
       }
       return groups;
     });
+    const toRepair = new Map<number, number[]>(); // --repair: per table, its ranges confirmed different
     const share = Math.max(1, Math.min(plan.concurrency, work.length));
     let next = 0;
     const runner = async (): Promise<void> => {
@@ -48,10 +50,14 @@ export async function verifyTask(input: VerifyInput): Promise<VerifyReport> {
         const out = await verifyRanges({ verify: input, table: { ...table, ranges: [] }, ranges, bounds: ranges.map((r) => table.ranges[r]!), share });
         let tr = report.tables[t]!;
         out.results.forEach((r, i) => (tr = addRangeResult(tr, table.ranges[r.range]!, r, settings.maxKeys, out.durationsMs[i] ?? 0)));
+        if (input.repair) for (const r of out.results.filter((x) => !x.equal && !x.unsettled)) toRepair.set(t, [...(toRepair.get(t) ?? []), r.range]);
         report = summarize({ ...report, tables: report.tables.map((x, i) => (i === t ? tr : x)) });
       }
     };
     await Promise.all(Array.from({ length: share }, runner));
+    if (input.repair && patched('pg-dts-verify-repair')) {
+      report = { ...report, repair: toRepair.size ? await repairAndVerifyAgain(input, plan.tables, toRepair) : { tables: [], clean: true } };
+    }
     report = summarize({ ...report, state: 'done', finishedAt: new Date().toISOString() });
     return report;
   } catch (err) {

@@ -23,6 +23,8 @@ import { decideDdl, inWholeSchema } from '../ddl/apply';
 import { recordRecopy } from '../stream/recopy-requests';
 import { ddlLogTable, parseCaptureFailure, parseCapturedRow, type CapturedDdl } from '../ddl/capture';
 import { isCapturedTruncate, type CapturedTruncate } from '../ddl/partition-truncate';
+import { isCapturedRepair, parseRepair } from '../verify/repair-row';
+import { writeRepair } from './repair-write';
 import { loadDdlParser } from '../ddl/parser';
 import { DdlFailedError, DdlLog } from '../ddl/ddl-log';
 import { ChangeBuffer, keyChanges, type LoggedChange, type RelationTarget, type TableEffect } from './change-buffer';
@@ -172,6 +174,8 @@ export class Applier {
    * commitMs: the source commit time of the newest transaction committed (the lag clock when nothing flows).
    */
   readonly committed = { rows: 0, bytes: 0, transactions: 0, commitMs: null as number | null };
+  /** Keys replaced by repairs (`pg-dts verify --repair`) in this session. */
+  repairedKeys = 0;
 
   constructor(
     private readonly db: Client,
@@ -213,6 +217,7 @@ export class Applier {
         if (this.skipping) return;
         if (this.ddlCapture && msg.relation.name === this.ddlCapture.name && msg.relation.schema === this.ddlCapture.schema) {
           const captured = parseCapturedRow(msg.new?.captured as string | undefined);
+          if (isCapturedRepair(captured)) return this.repairRows(captured);
           return isCapturedTruncate(captured) ? this.partitionTruncate(captured) : this.ddlMessage(captured);
         }
         return this.rowChange(msg, bytes);
@@ -388,6 +393,44 @@ export class Applier {
         return;
       }
       await this.run(truncateStatement([target], false));
+    });
+  }
+
+  /**
+   * A repair asked by `pg-dts verify --repair` (src/verify/repair-row.ts): at its place in the stream the
+   * destination rows of its keys become the source's rows as read, under row locks, in the same source
+   * transaction; rows before it are written first. A row that fails its checks, or whose write fails, is
+   * refused visibly (status, log) and the stream goes on: the verification's second look reports what is
+   * still different.
+   */
+  private async repairRows(captured: unknown): Promise<void> {
+    const lsn = formatLsn(this.txnFinalLsn);
+    const req = parseRepair(captured);
+    const refuse = (what: string, detail: string): void =>
+      this.ddlLog.record({ kind: 'refuse', reason: 'repair-refused', statement: `(repair of ${what})`, detail }, lsn);
+    if (typeof req === 'string') return refuse('an unreadable row', req);
+    const name = `${req.table.schema}.${req.table.name}`;
+    // Being copied again (its copy reads the source later anyway), or served by a catch-up stream beside this one.
+    if (this.suspended.has(tableKey(req.table)) || (!this.opts.ddl!.adopt && !this.listed.has(tableKey(req.table)))) return;
+    const table = this.selectedTable(req.table);
+    if (!table) return refuse(name, `${name} is not a table the task syncs`);
+    if (table.joinedAt && this.txnFinalLsn < parseLsn(table.joinedAt)) return; // its copy is later than this read
+    await this.submitBuffer();
+    this.txnChanged = true;
+    await this.backpressure();
+    this.enqueueInDestTxn(async () => {
+      await this.db.query('SAVEPOINT pgdts_repair');
+      try {
+        const columnMap = table.columns ? new Map(req.columns.map((c) => [c, table.columns!(c)])) : null;
+        const rel = await loadRelationTarget(this.db, table.target, req.keyColumns, { dml: table.dml, columnMap });
+        const written = await writeRepair((stmt) => this.db.query(stmt.text, stmt.values).then((r) => r.rowCount ?? 0), rel, req);
+        await this.db.query('RELEASE SAVEPOINT pgdts_repair');
+        this.repairedKeys += req.keys.length;
+        logger.info({ task: this.opts.ddl!.taskId, table: name, lsn, keys: req.keys.length, ...written }, 'rows repaired at their place in the stream');
+      } catch (err) {
+        await this.db.query('ROLLBACK TO SAVEPOINT pgdts_repair');
+        refuse(name, `the repair of ${req.keys.length} key(s) failed on the destination: ${(err as Error).message}`);
+      }
     });
   }
 

@@ -163,10 +163,11 @@ program
   .option('--range-rows <n>', 'rows per key range', limitValue)
   .option('--json', 'print the report as JSON')
   .option('--no-schema', 'compare rows only, not columns, constraints, indexes and the objects the task creates')
+  .option('--repair', 'replace the destination rows of differing keys by the source\'s (through the stream while it runs), then compare them again; exit code 0 when they are equal')
   .action(async (task: string, o) => {
     if (!['count', 'checksum', 'rows'].includes(o.mode)) throw new InvalidArgumentError(`--mode must be count, checksum or rows, not ${o.mode}`);
     const { verifyCommand } = load<typeof import('./verify')>('./verify');
-    process.exitCode = await withTemporal((client, queue) => verifyCommand(client, queue, task, { mode: o.mode, ...(o.rangeRows ? { rangeRows: o.rangeRows } : {}), ...(o.schema === false ? { schema: false } : {}) }, Boolean(o.json)));
+    process.exitCode = await withTemporal((client, queue) => verifyCommand(client, queue, task, { mode: o.mode, ...(o.rangeRows ? { rangeRows: o.rangeRows } : {}), ...(o.schema === false ? { schema: false } : {}), ...(o.repair ? { repair: true } : {}) }, Boolean(o.json)));
   });
 
 program

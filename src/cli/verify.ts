@@ -2,6 +2,7 @@
 import type { Client } from '@temporalio/client';
 import { VERIFY_WORKFLOW_TYPE, verifyWorkflowId } from '../../workflows/verify-messages';
 import { exitCodeOf } from '../verify/compare';
+import { formatRepair } from './verify-repair-text';
 import type { VerifyInput, VerifyReport } from '../verify/types';
 import { formatSchema } from './verify-schema-text';
 
@@ -27,6 +28,7 @@ export function formatVerifyReport(r: VerifyReport): string {
   else if (r.differences) out.push(`${r.differingTables} table(s) differ${r.schema?.differences ? ` (${r.schema.differences} schema difference(s))` : ''}`);
   else if (r.unsettled) out.push(`no difference found, but ${r.unsettled} range(s) could not be settled`);
   else out.push('no difference');
+  if (r.repair) out.push(...formatRepair(r.repair));
   return out.join('\n');
 }
 

@@ -11,7 +11,7 @@ import { translateDdl } from './translate';
 import type { CapturedObject, DdlDecision, DdlEffect, ObjectKind, SkipReason } from './types';
 
 /** Why a DDL was not replicated: the translator's reasons and the stream's own. */
-export type RefusalReason = SkipReason | 'replica-role' | 'in-function' | 'mixed-with-rows' | 'capture-failed' | 'unparsable' | 'unverified' | 'name-collision' | 'partition-missing';
+export type RefusalReason = SkipReason | 'replica-role' | 'in-function' | 'mixed-with-rows' | 'capture-failed' | 'unparsable' | 'unverified' | 'name-collision' | 'partition-missing' | 'repair-refused';
 
 export type ReplayDecision =
   | { kind: 'apply'; statement: string; statements: string[]; effects: DdlEffect[]; searchPath: string[]; notes: string[]; commitAfter?: true }

@@ -84,10 +84,15 @@ export function summarize(report: VerifyReport): VerifyReport {
   };
 }
 
-/** The CLI's exit code: 1 when anything differs, 3 when nothing differs but some range never settled. */
+/**
+ * The CLI's exit code: 1 when anything differs (with --repair: still differs, or was not repaired), 3 when
+ * nothing differs but some range never settled.
+ */
 export function exitCodeOf(report: VerifyReport): number {
   if (report.state === 'failed') return 2;
   if ((report.schema?.differences ?? 0) > 0) return 1; // a repair re-copies rows, never the schema
+  // --repair: the verdict is the second look at what was repaired.
+  if (report.repair) return !report.repair.clean ? 1 : report.unsettled > 0 ? 3 : 0;
   if (report.differences > 0) return 1;
   return report.unsettled > 0 ? 3 : 0;
 }

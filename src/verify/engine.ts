@@ -103,6 +103,23 @@ export async function verifyRange(deps: RangeDeps, t: VerifyTable, rangeIndex: n
  * out of it. Null when the stream never got past a source read in time.
  */
 async function differingKeysOf(deps: RangeDeps, t: VerifyTable, rangeIndex: number): Promise<{ keys: KeyDifference[]; keyCount: number } | null> {
+  const candidates = await settledDifferingKeys(deps, t, rangeIndex);
+  if (!candidates) return null;
+  if (!candidates.size) return { keys: [], keyCount: 0 };
+  const shown = [...candidates.entries()].slice(0, deps.settings.maxKeys);
+  const texts = async (side: Side): Promise<Map<string, string>> => {
+    const { rows } = await dbOf(deps, side).query<{ kt: string; r: string }>(rowTextsSql(sideShape(t, side), t.ranges[rangeIndex]!), [shown.map(([kt]) => kt)]);
+    return new Map(rows.map((r) => [r.kt, r.r]));
+  };
+  const [src, dst] = [await texts('source'), await texts('destination')];
+  return {
+    keys: shown.map(([kt, k]) => ({ key: k.key, kind: k.kind, source: src.get(kt) ?? null, destination: dst.get(kt) ?? null })),
+    keyCount: candidates.size,
+  };
+}
+
+/** Every key of a range that differs for sure (see differingKeysOf), by key text; null as there. */
+export async function settledDifferingKeys(deps: RangeDeps, t: VerifyTable, rangeIndex: number): Promise<Map<string, { key: string[]; kind: KeyDifference['kind'] }> | null> {
   const needed = deps.waitApplied ? CONFIRMATIONS : 1;
   type Candidates = Map<string, { key: string[]; kind: KeyDifference['kind'] }>;
   let candidates: Candidates | null = null as Candidates | null;
@@ -115,16 +132,5 @@ async function differingKeysOf(deps: RangeDeps, t: VerifyTable, rangeIndex: numb
     candidates = new Map(settled.filter((k) => prev === null || prev.get(k.kt)?.kind === k.kind).map((k) => [k.kt, { key: k.key, kind: k.kind }]));
     confirmed++;
   }
-  if (!candidates || confirmed < needed) return null;
-  if (!candidates.size) return { keys: [], keyCount: 0 };
-  const shown = [...candidates.entries()].slice(0, deps.settings.maxKeys);
-  const texts = async (side: Side): Promise<Map<string, string>> => {
-    const { rows } = await dbOf(deps, side).query<{ kt: string; r: string }>(rowTextsSql(sideShape(t, side), t.ranges[rangeIndex]!), [shown.map(([kt]) => kt)]);
-    return new Map(rows.map((r) => [r.kt, r.r]));
-  };
-  const [src, dst] = [await texts('source'), await texts('destination')];
-  return {
-    keys: shown.map(([kt, k]) => ({ key: k.key, kind: k.kind, source: src.get(kt) ?? null, destination: dst.get(kt) ?? null })),
-    keyCount: candidates.size,
-  };
+  return candidates && confirmed >= needed ? candidates : null;
 }

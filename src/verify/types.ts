@@ -4,6 +4,7 @@ import type { KeyColumn, ChunkRange } from '../snapshot/plan';
 import type { TaskSpec } from '../spec/schema';
 import type { SelectedTable } from '../catalog/names';
 import type { SchemaReport } from './schema-types';
+import type { RepairReport } from './repair-types';
 
 export type VerifyMode = 'count' | 'checksum' | 'rows';
 export const VERIFY_MODES: readonly VerifyMode[] = ['count', 'checksum', 'rows'];
@@ -26,6 +27,8 @@ export interface VerifyInput {
   applyWaitSeconds?: number;
   /** Compare the schema too (columns, constraints, indexes, the objects the task creates); default true. */
   schema?: boolean;
+  /** Replace the destination rows of differing keys by the source's, then compare them again (report.repair). */
+  repair?: boolean;
 }
 
 export interface VerifySettings {
@@ -134,4 +137,6 @@ export interface VerifyReport {
   error: string | null;
   /** Schema verification (unless input.schema is false); its differences count in `differences`. */
   schema?: SchemaReport;
+  /** --repair: what was repaired and the second look at it. */
+  repair?: RepairReport;
 }
