@@ -1,10 +1,12 @@
 // Activity of the verifyTask workflow: schema verification (src/verify/schema.ts) of the tables the
-// verification's plan compares. The task's spec comes from its workflow, as for the row comparison.
+// verification's plan compares. The task's spec comes from its workflow, as for the row comparison; while
+// the task streams, a difference is re-checked once the stream applied past the source's read.
+import { Context } from '@temporalio/activity';
 import type { SelectedTable } from '../src/catalog/names';
 import { verifySchemaOf } from '../src/verify/schema';
 import type { SchemaReport } from '../src/verify/schema-types';
-import type { VerifyInput } from '../src/verify/types';
-import { sessions, taskOf } from './verify';
+import { verifySettings, type VerifyInput } from '../src/verify/types';
+import { appliedWaiter, isStreaming, sessions, taskOf } from './verify';
 
 export interface VerifySchemaInput {
   verify: VerifyInput;
@@ -13,6 +15,12 @@ export interface VerifySchemaInput {
 }
 
 export async function verifySchema(input: VerifySchemaInput): Promise<SchemaReport> {
+  const activity = Context.current();
   const task = await taskOf(input.verify.task);
-  return sessions(task.source, task.destination, (src, dst) => verifySchemaOf(src, dst, task.spec, input.tables));
+  const settings = verifySettings(input.verify, task.spec);
+  const beat = (): void => activity.heartbeat();
+  return sessions(task.source, task.destination, (source, destination) => verifySchemaOf({
+    source, destination, spec: task.spec, tables: input.tables, maxAttempts: settings.maxAttempts, beat,
+    waitApplied: isStreaming(task.status) ? appliedWaiter(input.verify.task, destination, task.origin, settings.applyWaitSeconds, beat) : null,
+  }));
 }

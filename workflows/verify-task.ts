@@ -15,7 +15,9 @@ import { repairAndVerifyAgain } from './verify-repair';
 const RANGES_PER_ACTIVITY = 8;
 
 const retry: RetryPolicy = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 10, nonRetryableErrorTypes: ['TaskNotCopied'] };
-const { planVerification, verifySchema } = proxyActivities<typeof activities>({ startToCloseTimeout: '30m', retry });
+const { planVerification } = proxyActivities<typeof activities>({ startToCloseTimeout: '30m', retry });
+// Heartbeats while it waits for the stream (a migration in flight), like verifyRanges.
+const { verifySchema } = proxyActivities<typeof activities>({ startToCloseTimeout: '1h', heartbeatTimeout: '60s', retry });
 const { verifyRanges } = proxyActivities<typeof activities>({ startToCloseTimeout: '24h', heartbeatTimeout: '60s', retry });
 
 export async function verifyTask(input: VerifyInput): Promise<VerifyReport> {

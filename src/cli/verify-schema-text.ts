@@ -13,7 +13,9 @@ export function formatSchema(s: SchemaReport): string[] {
   const c = s.compared;
   const compared = `${c.tables} tables, ${c.columns} columns, ${c.constraints} constraints, ${c.indexes} indexes, ${c.objects} objects, ${c.sequences} sequences compared` +
     (s.notCompared ? `; ${s.notCompared} source object(s) schema sync does not create left out` : '');
-  const out = [`  ${(s.differences ? 'DIFFERS' : 'ok').padEnd(9)} schema: ${s.differences ? `${s.differences} difference(s)` : 'no difference'} (${compared})`];
+  const verdict = s.unsettled ? 'UNSETTLED' : s.differences ? 'DIFFERS' : 'ok';
+  const out = [`  ${verdict.padEnd(9)} schema: ${s.differences ? `${s.differences} difference(s)` : 'no difference'} (${compared})`];
+  if (s.unsettled) out.push('            the source\'s schema changed (migrations) during every comparison: these differences are not confirmed');
   for (const t of s.tables) {
     out.push(`            ${t.table} -> ${t.target}:`);
     out.push(...t.differences.map(line));

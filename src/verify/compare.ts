@@ -72,15 +72,18 @@ export function addRangeResult(report: TableReport, range: ChunkRange, r: RangeR
   return out;
 }
 
+/** The schema section when its differences are confirmed (an unsettled one counts as one unsettled range). */
+const settledSchema = (report: VerifyReport) => (report.schema && !report.schema.unsettled ? report.schema : undefined);
+
 /** The report's totals from its tables and its schema section (a table differs in its rows or its schema). */
 export function summarize(report: VerifyReport): VerifyReport {
   const differing = report.tables.filter((t) => t.differingRanges.length > 0);
-  const schemaTables = (report.schema?.tables ?? []).map((t) => t.table);
+  const schemaTables = (settledSchema(report)?.tables ?? []).map((t) => t.table);
   return {
     ...report,
     differingTables: new Set([...differing.map((t) => t.table), ...schemaTables]).size,
-    differences: differing.reduce((n, t) => n + Math.max(t.differingRanges.length, t.differingKeyCount), 0) + (report.schema?.differences ?? 0),
-    unsettled: report.tables.reduce((n, t) => n + t.unsettledRanges, 0),
+    differences: differing.reduce((n, t) => n + Math.max(t.differingRanges.length, t.differingKeyCount), 0) + (settledSchema(report)?.differences ?? 0),
+    unsettled: report.tables.reduce((n, t) => n + t.unsettledRanges, 0) + (report.schema?.unsettled ? 1 : 0),
   };
 }
 
@@ -90,7 +93,7 @@ export function summarize(report: VerifyReport): VerifyReport {
  */
 export function exitCodeOf(report: VerifyReport): number {
   if (report.state === 'failed') return 2;
-  if ((report.schema?.differences ?? 0) > 0) return 1; // a repair re-copies rows, never the schema
+  if ((settledSchema(report)?.differences ?? 0) > 0) return 1; // a repair re-copies rows, never the schema
   // --repair: the verdict is the second look at what was repaired.
   if (report.repair) return !report.repair.clean ? 1 : report.unsettled > 0 ? 3 : 0;
   if (report.differences > 0) return 1;

@@ -66,7 +66,9 @@ export function nextRunAt(startedAt: string, finishedAt: string, everyMs: number
 
 /** What a finished verification's report means for the task. `overlapped`: the selection changed meanwhile. */
 export function outcomeOf(run: RunningVerification, report: VerifyReport, finishedAt: string, overlapped: boolean): VerificationOutcome {
-  const tables = report.tables.filter((t) => t.differingRanges.length > 0).map((t) => t.table);
+  // Tables whose rows differ, then those whose schema does (report.schema, unless unsettled).
+  const schemaTables = report.schema && !report.schema.unsettled ? report.schema.tables.map((t) => t.table) : [];
+  const tables = [...new Set([...report.tables.filter((t) => t.differingRanges.length > 0).map((t) => t.table), ...schemaTables])];
   const state = report.differences > 0 ? (overlapped ? 'inconclusive' : 'differences') : report.unsettled > 0 ? 'unsettled' : 'clean';
   return {
     ...run, finishedAt, state, differingTables: report.differingTables, differences: report.differences, unsettled: report.unsettled,

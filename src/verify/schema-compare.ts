@@ -56,12 +56,37 @@ export function compareObjects(expected: Map<string, string>, actual: Map<string
   return compareNamed('', expected, present, false).map((d) => ({ ...d, object: d.object.trimStart() }));
 }
 
+/** One side of a schema verification, in full: what schema-sides.ts reads, under destination names. */
+export interface SchemaSide {
+  /** Per compared table (in the order of the verification's tables): its shape, or null when there is no such table. */
+  tables: ({ shape: TableShape; printed: string } | null)[];
+  /** Views, routines, triggers, rules, policies by `<kind> <name>`: their definitions. */
+  objects: Map<string, string>;
+  /** `sequence <name>`: its definition. */
+  sequences: Map<string, string>;
+}
+
+/** Two sides compared: per table (`names[i]` is the i-th table's source and destination name) and the other objects. */
+export function compareSides(names: { table: string; target: string }[], expected: SchemaSide, actual: SchemaSide, notCompared: Set<string>) {
+  const tables: TableSchemaReport[] = names.map((n, i) => {
+    const [s, d] = [expected.tables[i] ?? null, actual.tables[i] ?? null];
+    if (!s || !d) {
+      const differences: SchemaDifference[] = s || d ? [{ object: 'table', kind: s ? 'missing' : 'extra', source: s?.printed ?? null, destination: d?.printed ?? null }] : [];
+      return { ...n, differences };
+    }
+    return { ...n, differences: compareShapes(s.shape, d.shape) };
+  });
+  const all = (side: SchemaSide): Map<string, string> => new Map([...side.objects, ...side.sequences]);
+  const objects = compareObjects(all(expected), all(actual), notCompared);
+  return { tables, objects, count: tables.reduce((n, t) => n + t.differences.length, 0) + objects.length };
+}
+
 /** How many differences the report lists at most; the rest are counted (the report is in the history). */
 export const MAX_LISTED_DIFFERENCES = 500;
 
 /** The report from every table's and object's differences, cut to MAX_LISTED_DIFFERENCES. */
 export function schemaReport(
-  tables: TableSchemaReport[], objects: SchemaDifference[], compared: SchemaReport['compared'], notCompared: number, durationMs: number,
+  tables: TableSchemaReport[], objects: SchemaDifference[], compared: SchemaReport['compared'], notCompared: number, durationMs: number, unsettled = false,
 ): SchemaReport {
   let room = MAX_LISTED_DIFFERENCES;
   const take = <T>(list: T[]): T[] => {
@@ -74,5 +99,5 @@ export function schemaReport(
   const listed = differing.map((t) => ({ ...t, differences: take(t.differences) })).filter((t) => t.differences.length > 0);
   const listedObjects = take(objects);
   const kept = listed.reduce((n, t) => n + t.differences.length, 0) + listedObjects.length;
-  return { tables: listed, objects: listedObjects, compared, differences: total, omitted: total - kept, notCompared, durationMs };
+  return { tables: listed, objects: listedObjects, compared, differences: total, omitted: total - kept, notCompared, durationMs, ...(unsettled ? { unsettled } : {}) };
 }

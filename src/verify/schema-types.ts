@@ -40,4 +40,9 @@ export interface SchemaReport {
   /** Source objects schema sync does not create (listed by the precheck): not compared. */
   notCompared: number;
   durationMs: number;
+  /**
+   * The task streams and the source's schema kept changing (migrations) in every comparison: the
+   * differences found are not confirmed, and not counted as the report's differences.
+   */
+  unsettled?: boolean;
 }

@@ -8,7 +8,9 @@ import { loadColumnParser } from '../../src/schema/column-map';
 import { nameReplacer } from '../../src/schema/ddl';
 import { formatSchema } from '../../src/cli/verify-schema-text';
 import { exitCodeOf, summarize } from '../../src/verify/compare';
+import { outcomeOf } from '../../src/verify/continuous';
 import type { RawTable } from '../../src/verify/schema-catalog';
+import { recheck } from '../../src/verify/schema';
 import { compareNamed, compareObjects, compareShapes, MAX_LISTED_DIFFERENCES, schemaReport } from '../../src/verify/schema-compare';
 import { columnText, indexText, markedLookup, tableShape, type ShapeMapping } from '../../src/verify/schema-shape';
 import type { VerifyReport } from '../../src/verify/types';
@@ -188,6 +190,17 @@ describe('verify schema: texts and comparison', () => {
     assert.equal(summed.differingTables, 1);
     assert.equal(exitCodeOf(summed), 1);
     assert.equal(exitCodeOf(summarize({ ...rowsEqual, schema: schemaReport([], [], compared, 0, 5) })), 0);
+    // Differences never confirmed under migrations: not differences, one unsettled part (exit code 3).
+    const unsettled = summarize({ ...rowsEqual, schema: schemaReport([{ table: 's.t', target: 's.t', differences: many.slice(0, 2) }], [], compared, 0, 5, true) });
+    assert.equal(unsettled.differences, 0);
+    assert.equal(unsettled.differingTables, 0);
+    assert.equal(unsettled.unsettled, 1);
+    assert.equal(exitCodeOf(unsettled), 3);
+
+    // Continuous verification names the tables whose schema differs in its outcome (and alert).
+    const outcome = outcomeOf({ workflowId: 't-verify-1', startedAt: '' }, summed, '', false);
+    assert.equal(outcome.state, 'differences');
+    assert.deepEqual(outcome.tables, ['s.t']);
   });
 
   it('the text block names each difference with both sides', () => {
@@ -204,5 +217,46 @@ describe('verify schema: texts and comparison', () => {
     assert.match(text, /different column total: source numeric\(10,2\); destination numeric/);
     assert.match(text, /missing\s+index open_orders: source CREATE INDEX/);
     assert.match(text, /missing\s+view shop\.v/);
+  });
+});
+
+describe('verify schema: the re-check rule over the whole schema', () => {
+  /** Reads played from scripts: each read of a side returns its next state (the last one repeats). */
+  const play = (sources: number[], destinations: number[]) => {
+    const log: string[] = [];
+    const next = (list: number[], what: string) => () => {
+      log.push(what);
+      return Promise.resolve(list.length > 1 ? list.shift()! : list[0]!);
+    };
+    return { log, read: { source: next(sources, 's'), destination: next(destinations, 'd'), lsn: () => Promise.resolve('0/1') } };
+  };
+  const differ = (a: number, b: number): number => (a === b ? 0 : 1);
+  const applied = () => Promise.resolve(true);
+
+  it('equal at the quick look: one read of each side, no wait', async () => {
+    const { log, read } = play([1], [1]);
+    assert.deepEqual(await recheck(read, differ, applied, 6), { source: 1, destination: 1, settled: true });
+    assert.deepEqual(log, ['s', 'd']);
+  });
+
+  it('a migration the destination has not applied yet: equal once the stream applied past the source read', async () => {
+    const { read } = play([2], [1, 2]);
+    assert.deepEqual(await recheck(read, differ, applied, 6), { source: 2, destination: 2, settled: true });
+  });
+
+  it('drift: different in CONFIRMATIONS comparisons where the source did not change', async () => {
+    const { log, read } = play([1], [5]);
+    assert.deepEqual(await recheck(read, differ, applied, 6), { source: 1, destination: 5, settled: true });
+    assert.deepEqual(log, ['s', 'd', 's', 'd', 's', 's', 'd', 's']);
+  });
+
+  it('a source that changes during every comparison never settles; a task not streaming is compared once', async () => {
+    const { read } = play([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14], [0]);
+    assert.equal((await recheck(read, differ, applied, 6)).settled, false);
+    const stalled = play([1], [0]);
+    assert.equal((await recheck(stalled.read, differ, () => Promise.resolve(false), 3)).settled, false, 'the stream never got past the read');
+    const once = play([1], [0]);
+    assert.deepEqual(await recheck(once.read, differ, null, 6), { source: 1, destination: 0, settled: true });
+    assert.deepEqual(once.log, ['s', 'd']);
   });
 });
