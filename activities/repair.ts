@@ -8,7 +8,7 @@ import { ddlLogTable } from '../src/ddl/capture';
 import type { ChunkRange } from '../src/snapshot/plan';
 import { settledDifferingKeys, type RangeDeps } from '../src/verify/engine';
 import { REPAIR_KEYS_PER_ROW, MAX_REPAIR_KEYS } from '../src/verify/repair-row';
-import { recordRepair, repairDirectly, streamRepairBlocker } from '../src/verify/repair';
+import { RepairLockTimeout, recordRepair, repairDirectly, streamRepairBlocker } from '../src/verify/repair';
 import { REPAIR_SHOWN_KEYS, type TableRepair } from '../src/verify/repair-types';
 import { verifySettings, type VerifyInput, type VerifyTable } from '../src/verify/types';
 import type { TaskStatus } from '../workflows/status';
@@ -69,14 +69,22 @@ export async function repairRanges(input: RepairRangesInput): Promise<TableRepai
     }
     const all = [...keys.values()];
     let lsn: string | null = null;
+    let repaired = 0;
+    let refused = unsettled ? `${unsettled} range(s) kept changing under writes: their keys could not be told apart and were not repaired; repair again later` : null;
     for (let i = 0; i < all.length; i += REPAIR_KEYS_PER_ROW) {
       const batch = all.slice(i, i + REPAIR_KEYS_PER_ROW);
-      if (path === 'stream') lsn = (await recordRepair(src, t, log, batch)).lsn;
-      else await repairDirectly(src, dst, t, batch);
+      try {
+        if (path === 'stream') lsn = (await recordRepair(src, t, log, batch)).lsn;
+        else await repairDirectly(src, dst, t, batch);
+      } catch (err) {
+        if (!(err instanceof RepairLockTimeout)) throw err;
+        refused = err.message; // retrying the activity would only hold the table's writers up again
+        break;
+      }
+      repaired += batch.length;
       beat();
     }
-    const refused = unsettled ? `${unsettled} range(s) kept changing under writes: their keys could not be told apart and were not repaired; repair again later` : null;
-    const done = result({ keys: all.length, shownKeys: all.slice(0, REPAIR_SHOWN_KEYS), through: path, refused });
+    const done = result({ keys: repaired, shownKeys: all.slice(0, Math.min(repaired, REPAIR_SHOWN_KEYS)), through: path, refused });
     if (lsn && !(await waitApplied!(lsn))) {
       return { ...done, refused: `the stream did not apply the repair within ${settings.applyWaitSeconds} s (is the task still streaming?): verify again once it caught up` };
     }

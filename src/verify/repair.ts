@@ -70,6 +70,9 @@ function requestOf(t: VerifyTable, keys: string[][], found: Map<string, (string 
 
 const isLockTimeout = (err: unknown): boolean => (err as { code?: string }).code === '55P03';
 
+/** Writers kept the table busy: the repair of its keys the source lacks could not run (nothing was written). */
+export class RepairLockTimeout extends Error {}
+
 /**
  * Through the stream: reads `keys` under locks and records them in the task's capture table `log`, in one
  * source transaction. Returns the source's WAL position after the commit: once the task applied past it,
@@ -97,7 +100,7 @@ export async function recordRepair(source: ClientBase, t: VerifyTable, log: Tabl
     } catch (err) {
       await source.query('ROLLBACK').catch(() => undefined);
       if (isLockTimeout(err) && attempt < 3) continue;
-      if (isLockTimeout(err)) throw new Error(`could not lock ${t.key} for ${TABLE_LOCK_TIMEOUT} (3 tries) to repair keys it does not have: writers kept it busy; run the repair again later`);
+      if (isLockTimeout(err)) throw new RepairLockTimeout(`could not lock ${t.key} for ${TABLE_LOCK_TIMEOUT} (3 tries) to repair keys it does not have: writers kept it busy; run the repair again later`);
       throw err;
     }
   }

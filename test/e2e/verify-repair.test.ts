@@ -1,9 +1,9 @@
 // `pg-dts verify --repair` end to end through Temporal on real clusters: a streaming task under a write
-// loop; a changed row, a missing row and an extra row injected on the destination (replica role, so the
-// stream does not repair them), one in a table with a renamed column. The repair replaces them through
-// the stream, the second look is clean, the destination then equals the source, and later changes of a
-// repaired key still replicate. A paused task refuses the repair, saying what to do; a released one is
-// repaired directly on the destination.
+// loop; a changed row, a missing row, an extra row and 600 changed rows (two control rows) injected on
+// the destination (replica role, so the stream does not repair them), one in a table with a renamed
+// column. The repair replaces them through the stream, the second look is clean, the destination then
+// equals the source, and later changes of a repaired key still replicate. A paused task refuses the
+// repair, saying what to do (workflow and CLI); a released one is repaired directly on the destination.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
@@ -16,7 +16,7 @@ import { tableChecksum, waitFor } from '../harness/checksum';
 import { openClusterSessions, type ClusterSessions } from '../harness/clusters';
 import { WORKER_ENV } from '../harness/sample-fixture';
 import { clusterSpec, startTask } from '../harness/task-spec-file';
-import { startWorker, temporalClient } from '../harness/temporal';
+import { pgDts, startWorker, temporalClient } from '../harness/temporal';
 import { startWriteLoop, type WriteLoop } from '../harness/write-loop';
 
 const TASK = 'verify-repair-e2e';
@@ -75,6 +75,7 @@ describe('pg-dts verify --repair', () => {
       DELETE FROM rp.items WHERE id = 701;                                -- missing
       INSERT INTO rp.items (id, body, n) VALUES (900000, 'extra', 0);     -- extra
       UPDATE rp.labels SET label = 'label 2O0' WHERE id = 200;            -- renamed column
+      UPDATE rp.items SET note = 'x' WHERE id BETWEEN 551 AND 1150;       -- more keys than one control row holds (500)
       COMMIT;`);
     const report = await verify({ repair: true });
     assert.equal(report.state, 'done', JSON.stringify(report, null, 2));
@@ -85,7 +86,8 @@ describe('pg-dts verify --repair', () => {
     const items = repair.tables.find((t) => t.table === 'rp.items')!;
     assert.equal(items.through, 'stream');
     assert.equal(items.refused, null, items.refused ?? '');
-    assert.deepEqual(items.shownKeys.map((k) => k[0]).sort(), ['700', '701', '900000']);
+    assert.equal(items.keys, 600 + 1, JSON.stringify(items)); // 551..1150 (700 and 701 among them) and 900000
+    assert.equal(items.shownKeys.length, 20);
     assert.deepEqual(items.reverified, { ranges: items.reverified!.ranges, differing: 0, unsettled: 0, differingKeys: [] });
     const labels = repair.tables.find((t) => t.table === 'rp.Labels')!;
     assert.deepEqual(labels.shownKeys, [['200']]);
@@ -121,6 +123,11 @@ describe('pg-dts verify --repair', () => {
     assert.match(items.refused ?? '', /paused.*Resume the task \(pg-dts resume verify-repair-e2e\), then repair/);
     assert.equal(report.repair!.clean, false);
     assert.equal(exitCodeOf(report), 1);
+    // The same through the CLI: the refusal in its text, exit code 1.
+    const cli = pgDts(['verify', TASK, '--repair', '--range-rows', '300']);
+    assert.equal(cli.status, 1, cli.stdout + cli.stderr);
+    assert.match(cli.stdout, /rp\.items: NOT REPAIRED: task verify-repair-e2e is paused: .*Resume the task/);
+    assert.match(cli.stdout, /repair incomplete/);
     const row = await dst.query(`SELECT body FROM rp.items WHERE id = 702`);
     assert.equal(row.rows[0].body, 'paused', 'nothing written');
     await handle.signal(resumeSignal);
