@@ -124,6 +124,7 @@ export async function incrementalSync(input: IncrementalInput): Promise<void> {
         sourceLsn: s.sourceLsn, appliedLsn: s.appliedLsn, receivedLsn: s.receivedLsn, confirmedLsn: s.confirmedLsn,
         retainedWalBytes: s.retainedWalBytes, retainedWalWarning, transactions: s.transactions, batches: s.batches,
         rows: s.rows, bytes: s.bytes, missingRows: s.missingRows, catchUpMissingRows: s.catchUpMissingRows, replayedBatches: s.replayedBatches, ddl: s.ddl, ignoredColumns: s.ignoredColumns,
+        ...(s.repairedKeys ? { repairedKeys: s.repairedKeys } : {}),
         lagSeconds: s.lagSeconds, lagClock: s.lagClock, rowsPerSecond, bytesPerSecond, reportedAt: new Date(now).toISOString(),
       },
     }, noteworthy || attached || failing);

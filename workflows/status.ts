@@ -78,6 +78,8 @@ export interface IncrementalStatus {
   /** Rows missing while replaying the catch-up window of a resumed full sync: expected, not a divergence. */
   catchUpMissingRows?: number;
   replayedBatches: number;
+  /** Keys replaced by `pg-dts verify --repair` at their place in the stream (this stream attempt). */
+  repairedKeys?: number;
   /** DDL replicated and refused (with reasons and the latest statements). */
   ddl?: DdlStats;
   /** Source columns the destination lacks (DDL not replicated yet applied there): left out of writes. */

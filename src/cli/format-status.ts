@@ -198,6 +198,7 @@ export function formatStatus(s: TaskStatus, o: FormatOptions = {}): string {
       lines.push(`  slot retains ${human(i.retainedWalBytes)} of WAL on the source${i.retainedWalWarning ? '  WARNING: over 1 GiB, the stream is behind or stopped' : ''}`);
     }
     if (i.missingRows) lines.push(`  WARNING: ${i.missingRows} rows to update or delete were missing on the destination`);
+    if (i.repairedKeys) lines.push(`  repaired: ${i.repairedKeys} key(s) replaced by pg-dts verify --repair since the stream started`);
     if (i.ddl && (i.ddl.applied || i.ddl.refused)) {
       const by = Object.entries(i.ddl.refusedBy).map(([reason, n]) => `${reason} ${n}`).join(', ');
       lines.push(`  DDL: ${i.ddl.applied} replicated, ${i.ddl.refused} not replicated${by ? ` (${by})` : ''}`);

@@ -112,6 +112,8 @@ export interface IncrementalStats extends ApplierStats {
   /** This attempt's work committed on the destination (what the task's totals add up). */
   committed: { rows: number; bytes: number; transactions: number; ddlApplied: number; ignoredMessages: number };
   lagClock: LagClock;
+  /** Keys this attempt replaced at a repair's place in the stream (`pg-dts verify --repair`). */
+  repairedKeys?: number;
 }
 
 export class IncrementalStream {
@@ -161,6 +163,7 @@ export class IncrementalStream {
       ddl: a?.ddlLog.stats ?? { applied: 0, refused: 0, refusedBy: {}, recent: [] },
       committed: this.committed(),
       lagClock: clock,
+      ...(a?.repairedKeys ? { repairedKeys: a.repairedKeys } : {}),
     };
   }
 

@@ -108,7 +108,10 @@ describe('pg-dts verify --repair', () => {
     assert.equal(s, d);
     const repaired = await dst.query(`SELECT id, body FROM rp.items WHERE id IN (700, 701, 900000) ORDER BY id`);
     assert.deepEqual(repaired.rows, [{ id: 700, body: 'after repair' }, { id: 701, body: 'after repair' }]);
-    const status = await temporal.workflow.getHandle(TASK).query(statusQuery);
+    const status = await waitFor('status counts the repaired keys', async () => {
+      const st = await temporal.workflow.getHandle(TASK).query(statusQuery);
+      return (st.incremental?.repairedKeys ?? 0) >= 601 + 1 ? st : undefined;
+    }, 30_000, 300);
     assert.equal(status.incremental?.ddl?.refused ?? 0, 0, JSON.stringify(status.incremental?.ddl));
   });
 
