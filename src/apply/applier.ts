@@ -423,7 +423,7 @@ export class Applier {
       try {
         const columnMap = table.columns ? new Map(req.columns.map((c) => [c, table.columns!(c)])) : null;
         const rel = await loadRelationTarget(this.db, table.target, req.keyColumns, { dml: table.dml, columnMap });
-        const written = await writeRepair((stmt) => this.db.query(stmt.text, stmt.values).then((r) => r.rowCount ?? 0), rel, req);
+        const written = await writeRepair(this.db, rel, req);
         await this.db.query('RELEASE SAVEPOINT pgdts_repair');
         this.repairedKeys += req.keys.length;
         logger.info({ task: this.opts.ddl!.taskId, table: name, lsn, keys: req.keys.length, ...written }, 'rows repaired at their place in the stream');

@@ -117,7 +117,7 @@ export async function repairDirectly(source: ClientBase, destination: Client, t:
   try {
     await destination.query('SET LOCAL session_replication_role = replica');
     const rel = await loadRelationTarget(destination, t.table.target, request.keyColumns, { dml: new Set(), columnMap });
-    await writeRepair((stmt) => destination.query(stmt.text, stmt.values).then((r) => r.rowCount ?? 0), rel, request);
+    await writeRepair(destination, rel, request);
     await destination.query('COMMIT');
   } catch (err) {
     await destination.query('ROLLBACK').catch(() => undefined);
