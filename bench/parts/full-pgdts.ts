@@ -67,7 +67,7 @@ const tsMs = (ts: { seconds?: unknown; nanos?: number | null } | null | undefine
   ts ? Number(ts.seconds ?? 0) * 1000 + (ts.nanos ?? 0) / 1e6 : NaN;
 
 /** Activity run times and signal count, read from the finished workflow's history. */
-async function historyFacts(handle: WorkflowHandle): Promise<Pick<PgDtsFullResult, 'activities' | 'signals' | 'historyEvents' | 'historyBytes'>> {
+export async function historyFacts(handle: WorkflowHandle): Promise<Pick<PgDtsFullResult, 'activities' | 'signals' | 'historyEvents' | 'historyBytes'>> {
   const history = await handle.fetchHistory();
   const events = history.events ?? [];
   const scheduled = new Map<string, string>();
