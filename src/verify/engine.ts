@@ -5,7 +5,7 @@
 import type { ClientBase } from 'pg';
 import type { RateLimiter } from '../util/rate-limiter';
 import { judge, sameAggregate, settledKeyDifferences, type RowHashes } from './compare';
-import { aggregateSql, currentLsnSql, rowHashesSql, rowTextsSql, sideShape, type Side } from './sql';
+import { aggregateSql, currentLsnSql, rowHashesSql, rowHashFunctionOf, rowTextsSql, sideShape, type RowHashFunction, type Side } from './sql';
 import type { KeyDifference, RangeAggregate, RangeResult, VerifySettings, VerifyTable } from './types';
 
 /** Comparisons that must each show a settled difference before a range or key is reported. */
@@ -27,8 +27,19 @@ export interface RangeDeps {
 
 const dbOf = (deps: RangeDeps, side: Side): ClientBase => (side === 'source' ? deps.source : deps.destination);
 
+/** The checksum's row hash per source session (its destination is fixed with it): probed once. */
+const hashFunctions = new WeakMap<ClientBase, Promise<RowHashFunction>>();
+
+function hashFunctionOf(deps: RangeDeps): Promise<RowHashFunction> {
+  let fn = hashFunctions.get(deps.source);
+  if (!fn) hashFunctions.set(deps.source, (fn = rowHashFunctionOf(deps.source, deps.destination)));
+  return fn;
+}
+
 async function aggregate(deps: RangeDeps, t: VerifyTable, side: Side, rangeIndex: number): Promise<RangeAggregate> {
-  const sql = aggregateSql(sideShape(t, side), t.ranges[rangeIndex]!, deps.settings.mode !== 'count');
+  const withHash = deps.settings.mode !== 'count';
+  const throttled = side === 'source' && deps.limiter.limited; // the bytes feed the throttle only
+  const sql = aggregateSql(sideShape(t, side), t.ranges[rangeIndex]!, withHash, withHash ? await hashFunctionOf(deps) : 'md5', throttled);
   const { rows } = await dbOf(deps, side).query<{ rows: string; hash: string; bytes: string }>(sql);
   const r = { rows: Number(rows[0]!.rows), hash: rows[0]!.hash, bytes: Number(rows[0]!.bytes) };
   if (side === 'source' && deps.limiter.limited) await deps.limiter.take(r.rows, r.bytes);
@@ -66,8 +77,8 @@ export async function verifyRange(deps: RangeDeps, t: VerifyTable, rangeIndex: n
   // settled whatever the timing (the usual case), only a difference needs the waits below.
   let last: { s1: RangeAggregate; d: RangeAggregate } | null = null;
   if (streaming) {
-    const s1 = await aggregate(deps, t, 'source', rangeIndex);
-    const d = await aggregate(deps, t, 'destination', rangeIndex);
+    // Both servers at once: no order between the reads is needed for this verdict.
+    const [s1, d] = await Promise.all([aggregate(deps, t, 'source', rangeIndex), aggregate(deps, t, 'destination', rangeIndex)]);
     if (sameAggregate(s1, d)) return equal(s1, d, 1);
     last = { s1, d };
   }

@@ -75,6 +75,10 @@ describe('verify: the mapped projection', () => {
     assert.match(dst, /FROM "crm_copy"\."leads" t WHERE t\."id" < '100'::bigint$/);
     assert.match(dst, /ROW\(t\."id", t\."email", t\."status"\)::text/);
     assert.doesNotMatch(aggregateSql(sideShape(table, 'destination'), table.ranges[0]!, false), /md5/, 'count mode hashes nothing');
+    // The faster row hash, over the bytes of the same row text (collation C: no locale in the hash).
+    const fast = aggregateSql(sideShape(table, 'destination'), table.ranges[0]!, true, 'hashtextextended');
+    assert.match(fast, /sum\(hashtextextended\(\(ROW\(t\."id", t\."email", t\."status"\)::text\) COLLATE "C", 0\)\)/);
+    assert.doesNotMatch(fast, /md5/);
   });
   it('composite keys compare as rows; a whole table has no range condition', () => {
     const shape = { from: 'x', columns: ['a'], key: [{ name: 'a', type: 'int' }, { name: 'b', type: 'text' }] };
