@@ -1,6 +1,7 @@
 // Pure comparison of schema verification: two shapes (or two sets of named definitions) in, the
 // differences out, each with what it is, missing / extra / different and both sides' text.
 import { MARK } from './schema-shape';
+import { sameViewDefinition } from './schema-views';
 import type { SchemaDifference, SchemaReport, TableSchemaReport, TableShape } from './schema-types';
 
 /** A text as a report shows it: column names MARKed by the mapping bare again where they need no quotes. */
@@ -16,13 +17,16 @@ function difference(object: string, kind: SchemaDifference['kind'], source: stri
  * there with the same definition are one difference, of name: schema sync keeps names, and a later
  * migration that names the object (DROP CONSTRAINT x) would not find it.
  */
-export function compareNamed(label: string, expected: Map<string, string>, actual: Map<string, string>, byDefinition: boolean): SchemaDifference[] {
+export function compareNamed(
+  label: string, expected: Map<string, string>, actual: Map<string, string>, byDefinition: boolean,
+  same: (name: string, a: string, b: string) => boolean = (_, a, b) => a === b,
+): SchemaDifference[] {
   const out: SchemaDifference[] = [];
   const missing: string[] = [];
   for (const [name, def] of expected) {
     const there = actual.get(name);
     if (there === undefined) missing.push(name);
-    else if (there !== def) out.push(difference(`${label} ${name}`, 'different', def, there));
+    else if (!same(name, def, there)) out.push(difference(`${label} ${name}`, 'different', def, there));
   }
   const extra = [...actual.keys()].filter((name) => !expected.has(name));
   for (const name of missing) {
@@ -53,7 +57,9 @@ export function compareShapes(expected: TableShape, actual: TableShape): SchemaD
  */
 export function compareObjects(expected: Map<string, string>, actual: Map<string, string>, notCompared: Set<string>): SchemaDifference[] {
   const present = new Map([...actual].filter(([k]) => expected.has(k) || !notCompared.has(k)));
-  return compareNamed('', expected, present, false).map((d) => ({ ...d, object: d.object.trimStart() }));
+  // Views are printed differently by different server versions: the same query is the same view.
+  const same = (name: string, a: string, b: string): boolean => a === b || (/^(materialized )?view /.test(name) && sameViewDefinition(a, b));
+  return compareNamed('', expected, present, false, same).map((d) => ({ ...d, object: d.object.trimStart() }));
 }
 
 /** One side of a schema verification, in full: what schema-sides.ts reads, under destination names. */

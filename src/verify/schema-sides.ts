@@ -88,6 +88,8 @@ export async function readSourceSide(src: ClientBase, dst: ClientBase, spec: Map
     return { shape, printed: t.printed };
   });
   const plan = await planNonTableObjects(src, spec, tables);
+  // View definitions that differ in text are compared as parse trees (schema-views.ts).
+  if (plan.objects.some((o) => o.kind === 'view' || o.kind === 'materialized view')) await loadColumnParser();
   const synced = await syncedSequences(src, spec, tables);
   const defs = new Map((await readSequenceDefs(src, synced.map((s) => qualified(s.sequence)))).map((d) => [tableKey(d.ref), d]));
   const sequenceLookups = synced.filter((s) => defs.has(tableKey(s.sequence))).map((s) => {

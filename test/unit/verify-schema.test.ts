@@ -11,6 +11,7 @@ import { exitCodeOf, summarize } from '../../src/verify/compare';
 import { outcomeOf } from '../../src/verify/continuous';
 import type { RawTable } from '../../src/verify/schema-catalog';
 import { recheck } from '../../src/verify/schema';
+import { sameViewDefinition } from '../../src/verify/schema-views';
 import { compareNamed, compareObjects, compareShapes, MAX_LISTED_DIFFERENCES, schemaReport } from '../../src/verify/schema-compare';
 import { columnText, indexText, markedLookup, tableShape, type ShapeMapping } from '../../src/verify/schema-shape';
 import type { VerifyReport } from '../../src/verify/types';
@@ -258,5 +259,35 @@ describe('verify schema: the re-check rule over the whole schema', () => {
     const once = play([1], [0]);
     assert.deepEqual(await recheck(once.read, differ, null, 6), { source: 1, destination: 0, settled: true });
     assert.deepEqual(once.log, ['s', 'd']);
+  });
+});
+
+describe('verify schema: views printed by servers of different versions', () => {
+  before(() => loadColumnParser());
+
+  const v15 = 'CREATE OR REPLACE VIEW "vs"."item_names" AS SELECT items.id, items.name FROM vs.items WHERE (items.qty > 0) ORDER BY items.name';
+  const v17 = 'CREATE OR REPLACE VIEW "vs"."item_names" AS SELECT id, name FROM vs.items WHERE (qty > 0) ORDER BY name';
+
+  it('a query over one relation: qualified (before 16) and bare (16 on) columns are the same view', () => {
+    assert.equal(sameViewDefinition(v15, v17), true);
+    assert.equal(sameViewDefinition(v15.replace('(items.qty > 0)', '(items.qty > 1)'), v17), false, 'another condition is another view');
+    assert.equal(sameViewDefinition('CREATE VIEW v AS SELECT i.id FROM s.items i', 'CREATE VIEW v AS SELECT id FROM s.items i'), true, 'an alias too');
+    assert.equal(sameViewDefinition(v15, 'not sql at all'), false);
+  });
+
+  it('joins keep their qualifiers, a correlated subquery its outer reference', () => {
+    const join = 'CREATE VIEW v AS SELECT i.id, p.name FROM s.items i JOIN s.projects p ON p.id = i.project';
+    assert.equal(sameViewDefinition(join, join.replace('SELECT i.id', 'SELECT id')), false);
+    const sub = 'CREATE VIEW v AS SELECT p.id FROM s.projects p, s.x WHERE EXISTS (SELECT 1 FROM s.items i WHERE i.project = p.id)';
+    assert.equal(sameViewDefinition(sub, sub.replace('i.project = p.id', 'project = id')), false);
+  });
+
+  it('objects: a view printed by another version is no difference, a changed one is', () => {
+    const matview = (v: string): string => `${v.replace('CREATE OR REPLACE VIEW "vs"."item_names"', 'CREATE MATERIALIZED VIEW IF NOT EXISTS "vs"."m"')} WITH DATA`;
+    const expected = new Map([['view vs.item_names', v15], ['materialized view vs.m', matview(v15)]]);
+    const actual = new Map([['view vs.item_names', v17], ['materialized view vs.m', matview(v17)]]);
+    assert.deepEqual(compareObjects(expected, actual, new Set()), []);
+    actual.set('view vs.item_names', v17.replace('qty > 0', 'qty > 5'));
+    assert.deepEqual(compareObjects(expected, actual, new Set()).map((d) => [d.object, d.kind]), [['view vs.item_names', 'different']]);
   });
 });
