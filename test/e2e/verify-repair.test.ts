@@ -3,7 +3,9 @@
 // the destination (replica role, so the stream does not repair them), one in a table with a renamed
 // column. The repair replaces them through the stream, the second look is clean, the destination then
 // equals the source, and later changes of a repaired key still replicate. A paused task refuses the
-// repair, saying what to do (workflow and CLI); a released one is repaired directly on the destination.
+// repair, saying what to do (workflow and CLI); a repair the destination cannot take (no unique index on
+// the key there) is refused visibly in status while the stream goes on; a released task is repaired
+// directly on the destination.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
@@ -136,18 +138,44 @@ describe('pg-dts verify --repair', () => {
     await handle.signal(resumeSignal);
   });
 
-  it('repairs a released task directly on the destination', async () => {
+  it('refuses visibly a repair the destination cannot take, and the stream goes on', async () => {
     const handle = temporal.workflow.getHandle(TASK);
     await waitFor('task streaming again', async () => (await handle.query(statusQuery)).phase === 'incremental', 60_000, 300);
+    // Writes keep the stream's applied position moving (an idle source moves it only at the stream's heartbeats).
+    loop = startWriteLoop(async (n) => void (await src.query(`UPDATE rp.items SET n = n + 1 WHERE id = $1`, [(n % 50) + 1])), 20);
+    const pk = (await dst.query(`SELECT conname FROM pg_constraint WHERE conrelid = 'rp.labels'::regclass AND contype = 'p'`)).rows[0].conname as string;
+    await dst.query(`ALTER TABLE rp.labels DROP CONSTRAINT "${pk}"`);
+    await dst.query(`BEGIN; SET LOCAL session_replication_role = replica; UPDATE rp.labels SET label = 'broken' WHERE id = 260; COMMIT;`);
+    // Rows only: the schema comparison would report the dropped key (and wait to be sure of it).
+    const report = await verify({ repair: true, schema: false });
+    const byTable = new Map(report.repair!.tables.map((t) => [t.table, t]));
+    assert.deepEqual(byTable.get('rp.items')!.shownKeys, [['702']], 'the difference left while paused, repaired now');
+    assert.equal(byTable.get('rp.items')!.reverified!.differing, 0);
+    assert.equal(byTable.get('rp.Labels')!.reverified!.differing, 1, 'the second look still finds it');
+    assert.deepEqual(byTable.get('rp.Labels')!.reverified!.differingKeys, [['260']]);
+    assert.equal(report.repair!.clean, false);
+    assert.equal(exitCodeOf(report), 1);
+    const refusal = await waitFor('the refusal in status', async () =>
+      (await handle.query(statusQuery)).incremental?.ddl?.refusals?.find((r) => r.outcome === 'repair-refused'), 30_000, 300);
+    assert.match(refusal.detail ?? '', /rp\.labels has no unique index on \(id\)/);
+    await src.query(`UPDATE rp.items SET body = 'still streaming' WHERE id = 5`);
+    await waitFor('the stream goes on', async () => (await dst.query(`SELECT body FROM rp.items WHERE id = 5`)).rows[0]?.body === 'still streaming', 30_000, 300);
+    await dst.query(`ALTER TABLE rp.labels ADD PRIMARY KEY (id)`);
+    await loop.stop();
+    loop = undefined;
+  });
+
+  it('repairs a released task directly on the destination', async () => {
+    const handle = temporal.workflow.getHandle(TASK);
     await handle.signal(releaseSignal);
     await handle.result();
-    await dst.query(`BEGIN; SET LOCAL session_replication_role = replica; DELETE FROM rp.labels WHERE id = 250; COMMIT;`);
+    await dst.query(`BEGIN; SET LOCAL session_replication_role = replica; DELETE FROM rp.labels WHERE id = 250; DELETE FROM rp.items WHERE id = 703; COMMIT;`);
     const report = await verify({ repair: true });
     assert.equal(report.streaming, false);
     const byTable = new Map(report.repair!.tables.map((t) => [t.table, t]));
-    assert.deepEqual(byTable.get('rp.items')!.shownKeys, [['702']], 'the difference left while paused');
+    assert.deepEqual(byTable.get('rp.items')!.shownKeys, [['703']]);
     assert.equal(byTable.get('rp.items')!.through, 'direct');
-    assert.deepEqual(byTable.get('rp.Labels')!.shownKeys, [['250']]);
+    assert.deepEqual(byTable.get('rp.Labels')!.shownKeys.map((k) => k[0]).sort(), ['250', '260'], 'the one refused before too');
     assert.equal(report.repair!.clean, true, JSON.stringify(report.repair, null, 2));
     const [s, d] = await sides();
     assert.equal(s, d);
