@@ -8,7 +8,7 @@ import { ddlLogTable } from '../src/ddl/capture';
 import type { ChunkRange } from '../src/snapshot/plan';
 import { settledDifferingKeys, type RangeDeps } from '../src/verify/engine';
 import { REPAIR_KEYS_PER_ROW, MAX_REPAIR_KEYS } from '../src/verify/repair-row';
-import { RepairLockTimeout, recordRepair, repairDirectly, streamRepairBlocker } from '../src/verify/repair';
+import { RepairRefused, recordRepair, repairDirectly, streamRepairBlocker } from '../src/verify/repair';
 import { REPAIR_SHOWN_KEYS, type TableRepair } from '../src/verify/repair-types';
 import { verifySettings, type VerifyInput, type VerifyTable } from '../src/verify/types';
 import type { TaskStatus } from '../workflows/status';
@@ -77,8 +77,8 @@ export async function repairRanges(input: RepairRangesInput): Promise<TableRepai
         if (path === 'stream') lsn = (await recordRepair(src, t, log, batch)).lsn;
         else await repairDirectly(src, dst, t, batch);
       } catch (err) {
-        if (!(err instanceof RepairLockTimeout)) throw err;
-        refused = err.message; // retrying the activity would only hold the table's writers up again
+        if (!(err instanceof RepairRefused)) throw err;
+        refused = err.message; // retrying would hold the table's writers up again, or meet the same row
         break;
       }
       repaired += batch.length;

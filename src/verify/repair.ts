@@ -70,15 +70,35 @@ function requestOf(t: VerifyTable, keys: string[][], found: Map<string, (string 
 
 const isLockTimeout = (err: unknown): boolean => (err as { code?: string }).code === '55P03';
 
-/** Writers kept the table busy: the repair of its keys the source lacks could not run (nothing was written). */
-export class RepairLockTimeout extends Error {}
+/**
+ * A repair that cannot run for this table, with what to do (nothing was written): writers kept the table
+ * busy, or a single row is too big for a control row.
+ */
+export class RepairRefused extends Error {}
+
+/** A control row's most: far below the stream's per-change limit (256 MB), which would stop the task. */
+export const MAX_CONTROL_ROW_BYTES = 32 * 1024 * 1024;
+const TOO_LARGE = Symbol('too large');
 
 /**
  * Through the stream: reads `keys` under locks and records them in the task's capture table `log`, in one
  * source transaction. Returns the source's WAL position after the commit: once the task applied past it,
  * the destination holds these rows as the source had them.
  */
-export async function recordRepair(source: ClientBase, t: VerifyTable, log: TableRef, keys: string[][]): Promise<{ lsn: string; images: number }> {
+export async function recordRepair(
+  source: ClientBase, t: VerifyTable, log: TableRef, keys: string[][], maxBytes = MAX_CONTROL_ROW_BYTES,
+): Promise<{ lsn: string; images: number }> {
+  const once = await recordOnce(source, t, log, keys, maxBytes);
+  if (once !== TOO_LARGE) return once;
+  // Big rows: fewer keys per control row, each half at its own source position (each one consistent).
+  if (keys.length === 1) throw new RepairRefused(`a row of ${t.key} (key ${keys[0]!.join(', ')}) is over ${(maxBytes / 1024 / 1024).toFixed(0)} MB as a control row: copy the table again instead (remove it with pg-dts modify, then add it back)`);
+  const half = Math.ceil(keys.length / 2);
+  const first = await recordRepair(source, t, log, keys.slice(0, half), maxBytes);
+  const second = await recordRepair(source, t, log, keys.slice(half), maxBytes);
+  return { lsn: second.lsn, images: first.images + second.images };
+}
+
+async function recordOnce(source: ClientBase, t: VerifyTable, log: TableRef, keys: string[][], maxBytes: number): Promise<{ lsn: string; images: number } | typeof TOO_LARGE> {
   for (let attempt = 1; ; attempt++) {
     await source.query('BEGIN READ WRITE');
     try {
@@ -91,7 +111,12 @@ export async function recordRepair(source: ClientBase, t: VerifyTable, log: Tabl
         for (const [k, row] of await readRows(source, t, absent, true)) found.set(k, row);
       }
       const request = requestOf(t, keys, found);
-      const { rows } = await source.query<{ id: string }>(`INSERT INTO ${qualified(log)} (captured) VALUES ($1) RETURNING id`, [JSON.stringify({ repair: request })]);
+      const captured = JSON.stringify({ repair: request });
+      if (Buffer.byteLength(captured) > maxBytes) {
+        await source.query('ROLLBACK');
+        return TOO_LARGE;
+      }
+      const { rows } = await source.query<{ id: string }>(`INSERT INTO ${qualified(log)} (captured) VALUES ($1) RETURNING id`, [captured]);
       // The stream decodes the insert from the WAL; the source keeps no copy of the rows.
       await source.query(`DELETE FROM ${qualified(log)} WHERE id = $1`, [rows[0]!.id]);
       await source.query('COMMIT');
@@ -100,7 +125,7 @@ export async function recordRepair(source: ClientBase, t: VerifyTable, log: Tabl
     } catch (err) {
       await source.query('ROLLBACK').catch(() => undefined);
       if (isLockTimeout(err) && attempt < 3) continue;
-      if (isLockTimeout(err)) throw new RepairLockTimeout(`could not lock ${t.key} for ${TABLE_LOCK_TIMEOUT} (3 tries) to repair keys it does not have: writers kept it busy; run the repair again later`);
+      if (isLockTimeout(err)) throw new RepairRefused(`could not lock ${t.key} for ${TABLE_LOCK_TIMEOUT} (3 tries) to repair keys it does not have: writers kept it busy; run the repair again later`);
       throw err;
     }
   }

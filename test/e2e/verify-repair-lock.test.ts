@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Client as PgClient } from 'pg';
-import { recordRepair } from '../../src/verify/repair';
+import { RepairRefused, recordRepair } from '../../src/verify/repair';
 import { parseRepair, type RepairRequest } from '../../src/verify/repair-row';
 import { prepareSession } from '../../src/verify/sql';
 import type { VerifyTable } from '../../src/verify/types';
@@ -90,5 +90,17 @@ describe('verify --repair: one source position for the read and the control row'
     const control = lines.findIndex((l) => l.startsWith(`table ${LOG.schema}.${LOG.name}: INSERT`));
     assert.ok(insert >= 0 && control > insert, lines.join('\n'));
     assert.deepEqual(repairIn(lines).rows, [['99', 'late'], ['3', 'three']]);
+  });
+
+  it('splits a batch whose rows exceed a control row, and refuses a single row that does', async () => {
+    await decoded();
+    // One of these rows as a control row is about 125 bytes, two about 145, three about 165.
+    await recordRepair(repairSession, table, LOG, [['1'], ['3'], ['99']], 150);
+    const controls = (await decoded()).filter((l) => l.startsWith(`table ${LOG.schema}.${LOG.name}: INSERT`));
+    assert.ok(controls.length >= 2, `${controls.length} control rows`);
+    const rows = controls.flatMap((l) => repairIn([l]).rows.map((r) => r[0]));
+    assert.deepEqual(rows.sort(), ['1', '3', '99']);
+    await assert.rejects(recordRepair(repairSession, table, LOG, [['1']], 10), (err: Error) => err instanceof RepairRefused && /copy the table again/.test(err.message));
+    assert.deepEqual(await decoded(), [], 'nothing written');
   });
 });
