@@ -10,6 +10,7 @@ function line(d: SchemaDifference): string {
 }
 
 export function formatSchema(s: SchemaReport): string[] {
+  if (s.error) return [`  ${'UNSETTLED'.padEnd(9)} schema: not compared: ${s.error}`];
   const c = s.compared;
   const compared = `${c.tables} tables, ${c.columns} columns, ${c.constraints} constraints, ${c.indexes} indexes, ${c.objects} objects, ${c.sequences} sequences compared` +
     (s.notCompared ? `; ${s.notCompared} source object(s) schema sync does not create left out` : '');

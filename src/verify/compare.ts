@@ -83,7 +83,7 @@ export function summarize(report: VerifyReport): VerifyReport {
     ...report,
     differingTables: new Set([...differing.map((t) => t.table), ...schemaTables]).size,
     differences: differing.reduce((n, t) => n + Math.max(t.differingRanges.length, t.differingKeyCount), 0) + (settledSchema(report)?.differences ?? 0),
-    unsettled: report.tables.reduce((n, t) => n + t.unsettledRanges, 0) + (report.schema?.unsettled ? 1 : 0),
+    unsettled: report.tables.reduce((n, t) => n + t.unsettledRanges, 0) + (report.schema?.unsettled || report.schema?.error ? 1 : 0),
   };
 }
 

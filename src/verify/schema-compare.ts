@@ -87,6 +87,12 @@ export function compareSides(names: { table: string; target: string }[], expecte
   return { tables, objects, count: tables.reduce((n, t) => n + t.differences.length, 0) + objects.length };
 }
 
+/** A schema verification that could not run: nothing compared, the reason kept. */
+export function schemaNotCompared(error: string, durationMs: number): SchemaReport {
+  const compared = { tables: 0, columns: 0, constraints: 0, indexes: 0, objects: 0, sequences: 0 };
+  return { tables: [], objects: [], compared, differences: 0, omitted: 0, notCompared: 0, durationMs, error };
+}
+
 /** How many differences the report lists at most; the rest are counted (the report is in the history). */
 export const MAX_LISTED_DIFFERENCES = 500;
 

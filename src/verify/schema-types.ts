@@ -45,4 +45,9 @@ export interface SchemaReport {
    * differences found are not confirmed, and not counted as the report's differences.
    */
   unsettled?: boolean;
+  /**
+   * Why nothing could be compared (a server refused the catalog queries for good, e.g. one without a
+   * catalog function they use): the row comparison still runs; this counts as one unsettled part.
+   */
+  error?: string;
 }

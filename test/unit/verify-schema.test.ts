@@ -12,7 +12,7 @@ import { outcomeOf } from '../../src/verify/continuous';
 import type { RawTable } from '../../src/verify/schema-catalog';
 import { recheck } from '../../src/verify/schema';
 import { sameViewDefinition } from '../../src/verify/schema-views';
-import { compareNamed, compareObjects, compareShapes, MAX_LISTED_DIFFERENCES, schemaReport } from '../../src/verify/schema-compare';
+import { compareNamed, compareObjects, compareShapes, MAX_LISTED_DIFFERENCES, schemaNotCompared, schemaReport } from '../../src/verify/schema-compare';
 import { columnText, indexText, markedLookup, tableShape, type ShapeMapping } from '../../src/verify/schema-shape';
 import type { VerifyReport } from '../../src/verify/types';
 
@@ -197,6 +197,11 @@ describe('verify schema: texts and comparison', () => {
     assert.equal(unsettled.differingTables, 0);
     assert.equal(unsettled.unsettled, 1);
     assert.equal(exitCodeOf(unsettled), 3);
+
+    // A schema the servers could not compare (a catalog query refused for good): visible, one unsettled part.
+    const notCompared = summarize({ ...rowsEqual, schema: schemaNotCompared('function pg_partition_tree(regclass) does not exist', 3) });
+    assert.deepEqual([notCompared.differences, notCompared.unsettled, exitCodeOf(notCompared)], [0, 1, 3]);
+    assert.deepEqual(formatSchema(notCompared.schema!), ['  UNSETTLED schema: not compared: function pg_partition_tree(regclass) does not exist']);
 
     // Continuous verification names the tables whose schema differs in its outcome (and alert).
     const outcome = outcomeOf({ workflowId: 't-verify-1', startedAt: '' }, summed, '', false);
