@@ -18,7 +18,9 @@ export async function repairAndVerifyAgain(input: VerifyInput, tables: VerifyTab
     const ranges = [...found].sort((a, b) => a - b);
     const bounds = ranges.map((r) => tables[t]!.ranges[r]!);
     const repaired = await repairRanges({ verify: input, table, bounds });
-    if (!repaired.keys) {
+    // Refused before anything was written: nothing to look at again. (No key found to repair, not refused:
+    // the difference went away meanwhile, which the second look confirms.)
+    if (!repaired.keys && repaired.refused) {
       out.push(repaired);
       continue;
     }
