@@ -20,18 +20,22 @@ export function judge<T>(s1: T, d: T, s2: T, same: (a: T, b: T) => boolean): Ver
   return same(s1, s2) ? 'different' : 'in-flux';
 }
 
-/** Row hashes of a range by key text: key values and md5 of the row text. */
-export type RowHashes = Map<string, { key: string[]; hash: string }>;
+/**
+ * Row hashes of a range: the md5 of each row's text by its key text (the key's text[] literal). Two
+ * strings a row and nothing else, as a range's rows are held three times at once (s1, d, s2): the key
+ * values are parsed from the key text only for the keys that differ.
+ */
+export type RowHashes = Map<string, string>;
 
-/** The keys whose rows differ between two sides' row hashes, in key-text order. */
-export function differingKeys(source: RowHashes, destination: RowHashes): { kt: string; key: string[]; kind: KeyDifference['kind'] }[] {
-  const out: { kt: string; key: string[]; kind: KeyDifference['kind'] }[] = [];
+/** The keys (by key text) whose rows differ between two sides' row hashes, in key-text order. */
+export function differingKeys(source: RowHashes, destination: RowHashes): { kt: string; kind: KeyDifference['kind'] }[] {
+  const out: { kt: string; kind: KeyDifference['kind'] }[] = [];
   for (const [kt, s] of source) {
     const d = destination.get(kt);
-    if (!d) out.push({ kt, key: s.key, kind: 'missing' });
-    else if (d.hash !== s.hash) out.push({ kt, key: s.key, kind: 'different' });
+    if (d === undefined) out.push({ kt, kind: 'missing' });
+    else if (d !== s) out.push({ kt, kind: 'different' });
   }
-  for (const [kt, d] of destination) if (!source.has(kt)) out.push({ kt, key: d.key, kind: 'extra' });
+  for (const kt of destination.keys()) if (!source.has(kt)) out.push({ kt, kind: 'extra' });
   return out.sort((a, b) => (a.kt < b.kt ? -1 : a.kt > b.kt ? 1 : 0));
 }
 
@@ -40,8 +44,8 @@ export function differingKeys(source: RowHashes, destination: RowHashes): { kt: 
  * in both source reads (or absent in both), and the destination's, read after the stream applied past the
  * first, is another.
  */
-export function settledKeyDifferences(s1: RowHashes, d: RowHashes, s2: RowHashes): { kt: string; key: string[]; kind: KeyDifference['kind'] }[] {
-  return differingKeys(s1, d).filter(({ kt }) => s1.get(kt)?.hash === s2.get(kt)?.hash);
+export function settledKeyDifferences(s1: RowHashes, d: RowHashes, s2: RowHashes): { kt: string; kind: KeyDifference['kind'] }[] {
+  return differingKeys(s1, d).filter(({ kt }) => s1.get(kt) === s2.get(kt));
 }
 
 export function emptyTableReport(t: VerifyTable): TableReport {

@@ -5,7 +5,7 @@
 import type { ClientBase } from 'pg';
 import type { RateLimiter } from '../util/rate-limiter';
 import { judge, sameAggregate, settledKeyDifferences, type RowHashes } from './compare';
-import { aggregateSql, currentLsnSql, rowHashesSql, rowHashFunctionOf, rowTextsSql, sideShape, type RowHashFunction, type Side } from './sql';
+import { aggregateSql, currentLsnSql, keyOfText, rowHashesSql, rowHashFunctionOf, rowTextsSql, sideShape, type RowHashFunction, type Side } from './sql';
 import type { KeyDifference, RangeAggregate, RangeResult, VerifySettings, VerifyTable } from './types';
 
 /** Comparisons that must each show a settled difference before a range or key is reported. */
@@ -48,10 +48,12 @@ async function aggregate(deps: RangeDeps, t: VerifyTable, side: Side, rangeIndex
 }
 
 async function rowHashes(deps: RangeDeps, t: VerifyTable, side: Side, rangeIndex: number): Promise<RowHashes> {
-  const { rows } = await dbOf(deps, side).query<{ k: string[]; kt: string; h: string }>(rowHashesSql(sideShape(t, side), t.ranges[rangeIndex]!));
+  const { rows } = await dbOf(deps, side).query<{ kt: string; h: string }>(rowHashesSql(sideShape(t, side), t.ranges[rangeIndex]!));
   if (side === 'source' && deps.limiter.limited) await deps.limiter.take(rows.length, rows.length * 50);
   deps.beat?.();
-  return new Map(rows.map((r) => [r.kt, { key: r.k, hash: r.h }]));
+  const hashes: RowHashes = new Map();
+  for (const r of rows) hashes.set(r.kt, r.h);
+  return hashes;
 }
 
 const sourceLsn = async (deps: RangeDeps): Promise<string> => (await deps.source.query<{ lsn: string }>(currentLsnSql)).rows[0]!.lsn;
@@ -140,7 +142,7 @@ export async function settledDifferingKeys(deps: RangeDeps, t: VerifyTable, rang
     if (!c) continue;
     const settled = settledKeyDifferences(c.s1, c.d, c.s2);
     const prev = candidates;
-    candidates = new Map(settled.filter((k) => prev === null || prev.get(k.kt)?.kind === k.kind).map((k) => [k.kt, { key: k.key, kind: k.kind }]));
+    candidates = new Map(settled.filter((k) => prev === null || prev.get(k.kt)?.kind === k.kind).map((k) => [k.kt, { key: keyOfText(k.kt), kind: k.kind }]));
     confirmed++;
   }
   return candidates && confirmed >= needed ? candidates : null;

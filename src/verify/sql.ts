@@ -3,7 +3,7 @@
 // is represented by ROW(<columns>)::text: NULL is an empty field and '' is "", float8 -0 is '-0', so
 // the representation tells apart what must be told apart (docs/verification.md). Output settings that
 // change text forms (time zone, date and interval styles, float digits, bytea) are pinned per session.
-import type { ClientBase } from 'pg';
+import { types, type ClientBase } from 'pg';
 import type { ChunkRange, KeyColumn } from '../snapshot/plan';
 import { ident, literal, qualified } from '../util/sql';
 import type { VerifyTable } from './types';
@@ -92,10 +92,16 @@ export function aggregateSql(shape: SideShape, range: ChunkRange, withHash: bool
 
 const keyArray = (shape: SideShape): string => `ARRAY[${shape.key.map((k) => `t.${ident(k.name)}::text`).join(', ')}]`;
 
-/** Every row of a range: its key (text[] and that array's text, the comparison's id) and its row text's md5. */
+/** Every row of a range: its key's text (a text[] literal, the comparison's id) and its row text's md5. */
 export function rowHashesSql(shape: SideShape, range: ChunkRange): string {
-  return `SELECT ${keyArray(shape)} AS k, ${keyArray(shape)}::text AS kt, md5(${rowText(shape)}) AS h FROM ${shape.from} t${rangeWhere(shape, range)}`;
+  return `SELECT ${keyArray(shape)}::text AS kt, md5(${rowText(shape)}) AS h FROM ${shape.from} t${rangeWhere(shape, range)}`;
 }
+
+/** node-postgres's parser of text[] (type oid 1009; its typings list only the scalar types' oids). */
+const parseTextArray = (types.getTypeParser as (oid: number) => (literal: string) => string[])(1009);
+
+/** The key values of a key text of rowHashesSql, parsed as node-postgres parses a text[] column. */
+export const keyOfText = (kt: string): string[] => parseTextArray(kt);
 
 /** The row texts of some keys of a range (by the key text of rowHashesSql): the values a report shows. */
 export function rowTextsSql(shape: SideShape, range: ChunkRange): string {

@@ -6,13 +6,13 @@ import {
   addRangeResult, differingKeys, emptyTableReport, exitCodeOf, judge, sameAggregate, settledKeyDifferences, summarize, type RowHashes,
 } from '../../src/verify/compare';
 import { targetKeyOf } from '../../src/verify/plan';
-import { aggregateSql, rangeWhere, rowHashesSql, rowTextsSql, sideShape } from '../../src/verify/sql';
+import { aggregateSql, keyOfText, rangeWhere, rowHashesSql, rowTextsSql, sideShape } from '../../src/verify/sql';
 import { verifySettings, type VerifyReport, type VerifyTable } from '../../src/verify/types';
 import { formatVerifyReport } from '../../src/cli/verify';
 import { verifyWorkflowId } from '../../workflows/verify-messages';
 
 const agg = (rows: number, hash: string) => ({ rows, hash, bytes: 0 });
-const hashes = (entries: [string, string][]): RowHashes => new Map(entries.map(([k, h]) => [`{${k}}`, { key: [k], hash: h }]));
+const hashes = (entries: [string, string][]): RowHashes => new Map(entries.map(([k, h]) => [`{${k}}`, h]));
 
 const table: VerifyTable = {
   key: 'crm.Leads',
@@ -49,13 +49,17 @@ describe('verify: differing keys', () => {
   it('missing, extra and different, in key order', () => {
     const s = hashes([['1', 'a'], ['2', 'b'], ['3', 'c']]);
     const d = hashes([['1', 'a'], ['3', 'X'], ['4', 'd']]);
-    assert.deepEqual(differingKeys(s, d).map((k) => [k.key[0], k.kind]), [['2', 'missing'], ['3', 'different'], ['4', 'extra']]);
+    assert.deepEqual(differingKeys(s, d).map((k) => [k.kt, k.kind]), [['{2}', 'missing'], ['{3}', 'different'], ['{4}', 'extra']]);
   });
   it('leaves out keys the source changed between its reads', () => {
     const s1 = hashes([['1', 'a'], ['2', 'b'], ['5', 'e']]);
     const d = hashes([['1', 'a'], ['2', 'OLD'], ['5', 'WRONG']]);
     const s2 = hashes([['1', 'a'], ['2', 'b2'], ['5', 'e'], ['6', 'new']]);
-    assert.deepEqual(settledKeyDifferences(s1, d, s2).map((k) => k.key[0]), ['5']);
+    assert.deepEqual(settledKeyDifferences(s1, d, s2).map((k) => k.kt), ['{5}']);
+  });
+  it('the key values of a key text (PostgreSQL\'s text[] output), quoting undone', () => {
+    assert.deepEqual(keyOfText('{1236000}'), ['1236000']);
+    assert.deepEqual(keyOfText('{"a b",2,"x\\"y","NULL","{}",""}'), ['a b', '2', 'x"y', 'NULL', '{}', '']);
   });
 });
 
