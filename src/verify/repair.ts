@@ -13,7 +13,7 @@ import { loadRelationTarget } from '../apply/relation-target';
 import type { TableRef } from '../catalog/names';
 import { ident, qualified } from '../util/sql';
 import { keyText, parseRepair, type RepairRequest } from './repair-row';
-import { currentLsnSql } from './sql';
+import { currentLsnSql, keyOfText } from './sql';
 import type { VerifyTable } from './types';
 
 /** How long a repair waits for writers of a table to let go of it (keys absent on the source only). */
@@ -39,15 +39,7 @@ async function readRows(db: ClientBase, t: VerifyTable, keys: string[][], lock: 
   const { rows } = await db.query<Record<string, unknown>>({ text: sql, values, types: rawText });
   // A row left out by the task's row filter (boolean text 'f') is found and locked, but has no image: the
   // destination must not have it.
-  return new Map(rows.map((r) => [keyText(parseTextArray(r.k as string)), r.pass === 't' ? t.sourceColumns.map((_, i) => r[`c${i}`] as string | null) : []]));
-}
-
-/** A one-dimensional text[] in its output form ({a,"b c",NULL}) as strings (keys never hold NULL). */
-export function parseTextArray(text: string): string[] {
-  const out: string[] = [];
-  const re = /"((?:[^"\\]|\\.)*)"|([^,{}]+)/g;
-  for (let m = re.exec(text.slice(1, -1)); m; m = re.exec(text.slice(1, -1))) out.push(m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : m[2]!);
-  return out;
+  return new Map(rows.map((r) => [keyText(keyOfText(r.k as string)), r.pass === 't' ? t.sourceColumns.map((_, i) => r[`c${i}`] as string | null) : []]));
 }
 
 /**

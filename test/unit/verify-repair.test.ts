@@ -6,7 +6,7 @@ import { repairPath } from '../../activities/repair';
 import { formatRepair } from '../../src/cli/verify-repair-text';
 import { exitCodeOf } from '../../src/verify/compare';
 import { REPAIR_KEYS_PER_ROW, isCapturedRepair, mapRepair, parseRepair, type RepairRequest } from '../../src/verify/repair-row';
-import { parseTextArray } from '../../src/verify/repair';
+import { keyOfText } from '../../src/verify/sql';
 import type { VerifyReport } from '../../src/verify/types';
 
 const request: RepairRequest = {
@@ -65,8 +65,8 @@ describe('verify --repair: the control row', () => {
   });
 
   it('reads the key text of a source text[] as the verification has it', () => {
-    assert.deepEqual(parseTextArray('{1}'), ['1']);
-    assert.deepEqual(parseTextArray('{a,"b c","x\\"y","",NULLish}'), ['a', 'b c', 'x"y', '', 'NULLish']);
+    assert.deepEqual(keyOfText('{1}'), ['1']);
+    assert.deepEqual(keyOfText('{a,"b c","x\\"y","",NULLish}'), ['a', 'b c', 'x"y', '', 'NULLish']);
   });
 });
 
