@@ -10,6 +10,7 @@ import { qualified } from '../src/util/sql';
 import { originProgress } from '../src/stream/replication-objects';
 import { parseLsn } from '../src/util/lsn';
 import { taskContext, type TaskInput } from './context';
+import { partitionTreeSql } from '../src/catalog/partition-sql';
 
 interface CutoverInput extends TaskInput {
   tables: SelectedTable[];
@@ -31,7 +32,7 @@ async function inTx<T>(db: ClientBase, fn: () => Promise<T>): Promise<T> {
 }
 
 /** The selected tables and their partitions (written directly, a partition takes rows too). */
-const TREE = `SELECT t.relid FROM unnest($1::text[]) r(name), LATERAL pg_partition_tree(to_regclass(r.name)) t
+const TREE = `SELECT t.relid FROM unnest($1::text[]) r(name), LATERAL ${partitionTreeSql('to_regclass(r.name)')} t
   UNION SELECT to_regclass(r.name) FROM unnest($1::text[]) r(name) WHERE to_regclass(r.name) IS NOT NULL`;
 
 /**

@@ -2,6 +2,7 @@
 import type { ClientBase } from 'pg';
 import type { TaskSpec } from '../spec/schema';
 import { targetTableName, type SelectedTable, type TableRef } from './names';
+import { partitionRootSql } from './partition-sql';
 
 export interface Selection {
   tables: SelectedTable[];
@@ -26,7 +27,7 @@ async function tablesOfSchema(db: ClientBase, schema: string): Promise<TableRef[
 /** A listed partition is not selectable on its own: say which table to list instead. */
 async function partitionNote(db: ClientBase, t: TableRef): Promise<string> {
   const { rows } = await db.query<{ root: string }>(
-    `SELECT pg_partition_root(c.oid)::regclass::text AS root FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    `SELECT ${partitionRootSql('c.oid')}::text AS root FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE n.nspname = $1 AND c.relname = $2 AND c.relispartition`,
     [t.schema, t.name],
   );

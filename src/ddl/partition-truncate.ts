@@ -11,6 +11,7 @@
 import type { ClientBase } from 'pg';
 import type { TableRef } from '../catalog/names';
 import { ident, qualified } from '../util/sql';
+import { partitionRootSql, partitionTreeSql } from '../catalog/partition-sql';
 
 export const truncateFunctionName = (taskId: string): string => `_pg_dts.truncate_record_${taskId}`;
 export const truncateTriggerName = (taskId: string): string => `dts_truncate_${taskId}`;
@@ -33,7 +34,7 @@ BEGIN
   SELECT jsonb_build_object('truncate', jsonb_build_object('schema', TG_TABLE_SCHEMA, 'name', TG_TABLE_NAME),
                             'root', jsonb_build_object('schema', n.nspname, 'name', c.relname))::text
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-   WHERE c.oid = pg_partition_root(TG_RELID);
+   WHERE c.oid = ${partitionRootSql('TG_RELID')};
   RETURN NULL;
 END
 $pgdts$`);
@@ -42,7 +43,7 @@ $pgdts$`);
   const { rows } = await db.query<{ leaf: string; has: boolean }>(
     `SELECT t.relid::regclass::text AS leaf,
             EXISTS (SELECT 1 FROM pg_trigger g WHERE g.tgrelid = t.relid AND g.tgname = $2) AS has
-       FROM unnest($1::regclass[]) AS r(root), pg_partition_tree(r.root) t
+       FROM unnest($1::regclass[]) AS r(root), LATERAL ${partitionTreeSql('r.root')} t
       WHERE t.isleaf AND t.level > 0`,
     [selected.map(qualified), truncateTriggerName(taskId)],
   );

@@ -3,6 +3,8 @@
 // schema-qualified, which lets ddl.ts map names.
 import type { ClientBase } from 'pg';
 import type { TableRef } from '../catalog/names';
+import { partitionTreeSql } from '../catalog/partition-sql';
+import { attgeneratedSql, serverVersionNum } from '../catalog/server-version';
 
 export interface SequenceDef {
   oid: number;
@@ -136,9 +138,10 @@ async function readRelation(db: ClientBase, t: TableRef): Promise<RelationRow> {
 }
 
 async function readColumns(db: ClientBase, oid: number): Promise<ColumnDef[]> {
+  const version = await serverVersionNum(db);
   const { rows } = await db.query(
     `SELECT a.attname AS name, a.atttypid::int AS type_oid, format_type(a.atttypid, a.atttypmod) AS type_sql,
-            a.attnotnull AS not_null, a.attidentity AS identity, a.attgenerated AS generated,
+            a.attnotnull AS not_null, a.attidentity AS identity, ${attgeneratedSql(version)} AS generated,
             pg_get_expr(d.adbin, d.adrelid) AS expr, NOT a.attislocal AS inherited,
             col_description(a.attrelid, a.attnum) AS comment,
             CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation
@@ -272,7 +275,7 @@ async function readPartitionTree(db: ClientBase, root: TableRef): Promise<{ ref:
   const { rows } = await db.query(
     `SELECT n.nspname AS schema, c.relname AS name, pn.nspname AS parent_schema, p.relname AS parent_name, t.level,
             pg_get_expr(c.relpartbound, c.oid) AS bound
-       FROM pg_partition_tree($1::regclass) t JOIN pg_class c ON c.oid = t.relid JOIN pg_namespace n ON n.oid = c.relnamespace
+       FROM ${partitionTreeSql('$1::regclass')} t JOIN pg_class c ON c.oid = t.relid JOIN pg_namespace n ON n.oid = c.relnamespace
        JOIN pg_class p ON p.oid = t.parentrelid JOIN pg_namespace pn ON pn.oid = p.relnamespace
       WHERE t.level > 0 ORDER BY t.level, c.oid`,
     [`${quote(root.schema)}.${quote(root.name)}`],

@@ -4,6 +4,7 @@ import type { ClientBase } from 'pg';
 import { columnMapper, targetTableName, type Mapping, type SelectedTable, type TableRef } from '../catalog/names';
 import { literal, qualified } from '../util/sql';
 import { SEQUENCE_SQL, toSequence, type SequenceDef } from './introspect';
+import { partitionTreeSql } from '../catalog/partition-sql';
 
 /** Schemas selected whole (no `tables` list): their standalone sequences are synced too. */
 export const wholeSchemas = (spec: Mapping): string[] => spec.objects.filter((o) => !o.tables).map((o) => o.schema);
@@ -33,7 +34,7 @@ export interface SyncedSequence {
 export async function syncedSequences(db: ClientBase, spec: Mapping, tables: SelectedTable[]): Promise<SyncedSequence[]> {
   const { rows } = await db.query(
     `WITH tree AS (
-       SELECT t.relid FROM unnest($1::text[]) r(name), LATERAL pg_partition_tree(to_regclass(r.name)) t
+       SELECT t.relid FROM unnest($1::text[]) r(name), LATERAL ${partitionTreeSql('to_regclass(r.name)')} t
        UNION SELECT to_regclass(r.name) FROM unnest($1::text[]) r(name) WHERE to_regclass(r.name) IS NOT NULL),
      used AS (
        SELECT d.objid AS seq, d.refobjid AS owner_rel, d.refobjsubid AS owner_att FROM pg_depend d

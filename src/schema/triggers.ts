@@ -5,6 +5,8 @@ import type { ClientBase } from 'pg';
 import { tableKey, targetSchemaName, type TableRef } from '../catalog/names';
 import { ident, qualified } from '../util/sql';
 import type { Candidate, ObjectScope } from './non-table-objects';
+import { partitionRootSql, partitionTreeSql } from '../catalog/partition-sql';
+import { serverVersionNum, triggerIsOwnSql } from '../catalog/server-version';
 
 /** After views (a rule may name one) and routines (a trigger calls one). */
 const TABLE_OBJECT_STAGE = 4;
@@ -27,20 +29,21 @@ export async function readTableObjects(db: ClientBase, scope: ObjectScope): Prom
   if (!tables.length) return [];
   const mapped = new Set(scope.mappedTables.map(tableKey));
   const params = [tables.map((t) => t.schema), tables.map((t) => t.name)];
+  const version = await serverVersionNum(db);
   // The selected tables and their partitions (a partition may carry triggers, rules and policies of its own).
-  // pg_partition_tree has no row for a table that is not partitioned: the table itself comes from `tables`.
+  // The partition tree has no row for a table that is not partitioned: the table itself comes from `tables`.
   const selected = `(WITH tables AS (SELECT c.oid FROM unnest($1::text[], $2::text[]) s(schema, name)
                        JOIN pg_namespace n ON n.nspname = s.schema JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = s.name)
-                     SELECT oid FROM tables UNION SELECT t.relid FROM tables, LATERAL pg_partition_tree(tables.oid) t)`;
+                     SELECT oid FROM tables UNION SELECT t.relid FROM tables, LATERAL ${partitionTreeSql('tables.oid')} t)`;
   // The root each row's table belongs to: its mapping decides whether the definition can be kept.
   const root = `(SELECT rn.nspname || '.' || rc.relname FROM pg_class rc JOIN pg_namespace rn ON rn.oid = rc.relnamespace
-                  WHERE rc.oid = coalesce(pg_partition_root(c.oid), c.oid)) AS root`;
+                  WHERE rc.oid = coalesce(${partitionRootSql('c.oid')}::oid, c.oid)) AS root`;
   const triggers = await db.query<TriggerRow>(
     `SELECT t.oid::int8 AS oid, n.nspname AS schema, c.relname AS table, t.tgname AS name, t.tgenabled::text AS enabled,
             pg_get_triggerdef(t.oid) AS def, ${root}
        FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
        JOIN pg_proc p ON p.oid = t.tgfoid JOIN pg_namespace pn ON pn.oid = p.pronamespace
-      WHERE t.tgrelid IN ${selected} AND NOT t.tgisinternal AND t.tgparentid = 0 AND pn.nspname <> '_pg_dts'
+      WHERE t.tgrelid IN ${selected} AND NOT t.tgisinternal AND ${triggerIsOwnSql(version)} AND pn.nspname <> '_pg_dts'
       ORDER BY n.nspname, c.relname, t.tgname`,
     params,
   );

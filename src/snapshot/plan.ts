@@ -11,6 +11,7 @@ import type { ClientBase } from 'pg';
 import { columnMapper, rowFilterOf, tableKey, type ColumnMapper, type Mapping, type SelectedTable } from '../catalog/names';
 import { assertRowFilter } from '../catalog/row-filter';
 import { qualified } from '../util/sql';
+import { attgeneratedSql, serverVersionNum } from '../catalog/server-version';
 
 export interface KeyColumn {
   name: string;
@@ -74,9 +75,10 @@ const BLOCK_SIZE = 8192;
 
 /** Columns of many tables in one round trip, in attnum order. `names` are qualified table names. */
 export async function readColumns(db: ClientBase, names: string[]): Promise<Map<string, ColumnInfo[]>> {
+  const version = await serverVersionNum(db);
   const { rows } = await db.query<{ ord: string; name: string; type_oid: number; type: string; generated: boolean }>(
     `SELECT t.ord::text AS ord, a.attname AS name, a.atttypid::int AS type_oid,
-            format_type(a.atttypid, a.atttypmod) AS type, a.attgenerated <> '' AS generated
+            format_type(a.atttypid, a.atttypmod) AS type, ${attgeneratedSql(version)} <> '' AS generated
        FROM unnest($1::text[]) WITH ORDINALITY AS t(name, ord)
        JOIN pg_attribute a ON a.attrelid = t.name::regclass AND a.attnum > 0 AND NOT a.attisdropped
       ORDER BY t.ord, a.attnum`,
