@@ -20,6 +20,7 @@ import { createHash } from 'node:crypto';
 import type { ClientBase } from 'pg';
 import { ident, literal } from '../util/sql';
 import { removePartitionTruncateCapture, truncateFunctionName, truncateTriggerName } from './partition-truncate';
+import { partitionRootSql } from '../catalog/partition-sql';
 
 /** The prefix of the last-resort logical message sent when the recorder itself failed (see the trigger). */
 export const ddlMessagePrefix = (taskId: string): string => `pg-dts:${taskId}:ddl`;
@@ -75,7 +76,7 @@ function adoptionSql(s: CaptureSettings): string {
          AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = cmd.objid AND c.relispartition AND c.relkind = 'r')
          AND to_regprocedure(${literal(`${truncateFunctionName(s.taskId)}()`)}) IS NOT NULL
          AND EXISTS (SELECT 1 FROM pg_publication_rel pr JOIN pg_publication p ON p.oid = pr.prpubid
-                      WHERE p.pubname = ${literal(s.publication)} AND pr.prrelid = pg_partition_root(cmd.objid)) THEN
+                      WHERE p.pubname = ${literal(s.publication)} AND pr.prrelid = ${partitionRootSql('cmd.objid')}) THEN
         PERFORM set_config('pg_dts.capturing', 'on', true);
         EXECUTE format('CREATE TRIGGER %I BEFORE TRUNCATE ON %s FOR EACH STATEMENT EXECUTE FUNCTION %s()', ${literal(truncateTriggerName(s.taskId))}, cmd.object_identity, ${literal(truncateFunctionName(s.taskId))});
         EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER %I', cmd.object_identity, ${literal(truncateTriggerName(s.taskId))});
@@ -316,12 +317,14 @@ async function addToPublication(db: ClientBase, publication: string, table: { sc
   if (!member.rowCount) await db.query(`ALTER PUBLICATION ${ident(publication)} ADD TABLE ${ident(table.schema)}.${ident(table.name)}`);
 }
 
-/** Whether this source can capture DDL for the stream: event triggers need a superuser, messages 14+. */
+/**
+ * Whether this source can capture DDL for the stream: event triggers need a superuser. The capture is a
+ * published table, not a logical message, so it works on every supported source (11+).
+ */
 export async function ddlCaptureSupport(db: ClientBase): Promise<{ ok: true } | { ok: false; reason: string }> {
-  const { rows } = await db.query<{ v: number; sup: boolean }>(
-    `SELECT current_setting('server_version_num')::int AS v, (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS sup`,
+  const { rows } = await db.query<{ sup: boolean }>(
+    `SELECT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS sup`,
   );
-  if (rows[0]!.v < 140000) return { ok: false, reason: 'the source is older than PostgreSQL 14 (DDL capture is tested from 14 on)' };
   if (!rows[0]!.sup) return { ok: false, reason: 'event triggers need a superuser on the source' };
   return { ok: true };
 }

@@ -48,6 +48,13 @@ class RawTextPgoutputPlugin extends PgoutputPlugin {
     msg.wireBytes = buffer.length;
     return msg;
   }
+
+  /** pgoutput before 14 refuses a `messages` option even when false: it is sent only when wanted. */
+  override start(client: Client, slotName: string, lastLsn: string): Promise<unknown> {
+    if (this.options.messages) return super.start(client, slotName, lastLsn);
+    const options = [`proto_version '${this.options.protoVersion}'`, `publication_names '${this.options.publicationNames.join(',')}'`];
+    return client.query(`START_REPLICATION SLOT "${slotName}" LOGICAL ${lastLsn} (${options.join(', ')})`);
+  }
 }
 
 /** The replication connection's socket: pausing it is how the stream pushes back on the walsender. */
@@ -223,15 +230,13 @@ export class IncrementalStream {
         ...DEFAULT_APPLIER_LIMITS,
         appliedUpTo: start,
         catchUpUntil: opts.catchUpUntil ? parseLsn(opts.catchUpUntil) : null,
-        // DDL travels as rows of the task's capture table (capture.ts), installed from PostgreSQL 14 on.
-        ...(messages ? {
-          ddl: {
-            prefix: ddlMessagePrefix(opts.taskId), mapping: opts.mapping, taskId: opts.taskId, adopt: !opts.listedTablesOnly,
-            sourceTablesOf: (schema: string) => withClient(opts.source, async (c) => (await c.query<{ name: string; oid: number }>(
-              `SELECT c.relname AS name, c.oid::int8 AS oid FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-                WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND NOT c.relispartition`, [schema])).rows.map((r) => ({ name: r.name, oid: Number(r.oid) }))),
-          },
-        } : {}),
+        // DDL travels as rows of the task's capture table (capture.ts), on every supported source.
+        ddl: {
+          prefix: ddlMessagePrefix(opts.taskId), mapping: opts.mapping, taskId: opts.taskId, adopt: !opts.listedTablesOnly,
+          sourceTablesOf: (schema: string) => withClient(opts.source, async (c) => (await c.query<{ name: string; oid: number }>(
+            `SELECT c.relname AS name, c.oid::int8 AS oid FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+              WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND NOT c.relispartition`, [schema])).rows.map((r) => ({ name: r.name, oid: Number(r.oid) }))),
+        },
         origin: opts.origin,
         suspended: opts.suspended,
         onCommitted: acknowledge,

@@ -73,19 +73,16 @@ export const longTransactions: CheckItem = (input) => {
 };
 
 /**
- * DDL replication captures statements with event triggers (superuser only) and carries them as logical
- * messages (pgoutput sends those from PostgreSQL 14). Without either, the task still runs but schema changes
- * on the source are not followed: a warning, so nobody is surprised by it later.
+ * DDL replication captures statements with event triggers (superuser only) into a published table of the
+ * task, so they reach the stream in order with the rows on every supported source. Without a superuser
+ * the task still runs but schema changes on the source are not followed: a warning, so nobody is
+ * surprised by it later.
  */
 export const ddlCapture: CheckItem = (input) => {
   if (!wants(input, 'incremental')) return null;
   const wanted = input.spec.objects.some((o) => o.ddl !== false || (o.tables ?? []).some((t) => typeof t !== 'string' && t.ddl === true));
   if (!wanted) return null;
-  const { versionNum, isSuperuser } = input.source;
-  if (versionNum < 140000) {
-    return problem('ddl-capture', 'warn', `the source is PostgreSQL ${major(versionNum)}: DDL is not replicated (logical messages need 14 or later)`,
-      'apply schema changes to the destination yourself, set "ddl": false on the objects, or list "ddl-capture" in precheck.ignoreWarnings');
-  }
+  const { isSuperuser } = input.source;
   if (!isSuperuser) {
     return problem('ddl-capture', 'warn', `the source user ${input.source.user} is not a superuser: DDL is not replicated (event triggers need one)`,
       'connect to the source as a superuser, set "ddl": false on the objects, or list "ddl-capture" in precheck.ignoreWarnings');
