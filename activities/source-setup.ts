@@ -8,7 +8,8 @@ import type { TaskSpec } from '../src/spec/schema';
 import { setReplicaIdentityFull } from '../src/stream/replica-identity';
 import { ensurePublication, publishedTables } from '../src/stream/replication-objects';
 import type { ClientBase } from 'pg';
-import { captureInstalled, captureNeedsUpgrade, ddlCaptureSupport, ddlLogTable, installDdlCapture, markOwnDdl } from '../src/ddl/capture';
+import { captureInstalled, captureNeedsUpgrade, ddlCaptureSupport, ddlLogTable, installDdlCapture, markOwnDdl, type CaptureSettings } from '../src/ddl/capture';
+import { serverVersionNum } from '../src/catalog/server-version';
 import { installPartitionTruncateCapture, partitionedAmong } from '../src/ddl/partition-truncate';
 import type { TaskNaming } from '../src/spec/task-id';
 import type { TaskContext } from './context';
@@ -31,7 +32,7 @@ export async function prepareSource(ctx: TaskContext, spec: TaskSpec, taskId: st
     await ensurePublication(src, ctx.publication, publishedTables(spec, [...tables, ...(await adoptedMembers(src, ctx.publication, spec, tables))]));
     const capture = await ddlCaptureSupport(src);
     if (capture.ok) {
-      await installDdlCapture(src, { taskId, publication: ctx.publication, adopt: adoptedSchemas(spec) });
+      await installDdlCapture(src, await captureSettings(src, ctx, spec, taskId, tables));
       await installTruncateTriggers(src, taskId, tables);
     } else logger.warn({ task: taskId, reason: capture.reason }, 'DDL is not replicated for this task');
   });
@@ -55,7 +56,21 @@ async function adoptedMembers(src: ClientBase, publication: string, spec: TaskSp
     .map((r) => ({ source: r, target: targetTableName(spec, r) }));
 }
 
+/** Sources before 13 publish partitions one by one: the capture keeps new ones in the publication. */
+async function captureSettings(src: ClientBase, ctx: TaskContext, spec: TaskSpec, taskId: string, tables: SelectedTable[]): Promise<CaptureSettings> {
+  const leafPublished = (await serverVersionNum(src)) < 130000;
+  return {
+    taskId, publication: ctx.publication, adopt: adoptedSchemas(spec),
+    ...(leafPublished ? { leafPublishedRoots: await partitionedAmong(src, tables.map((t) => t.source)) } : {}),
+  };
+}
+
+/**
+ * A TRUNCATE of one partition is not published through the root (13+): a trigger records it. Before 13
+ * partitions are published themselves and pgoutput sends their TRUNCATE.
+ */
 async function installTruncateTriggers(src: ClientBase, taskId: string, tables: SelectedTable[]): Promise<void> {
+  if ((await serverVersionNum(src)) < 130000) return;
   const roots = await partitionedAmong(src, tables.map((t) => t.source));
   await installPartitionTruncateCapture(src, taskId, ddlLogTable(taskId), roots);
 }
@@ -72,11 +87,11 @@ export async function refreshCapture(src: ClientBase, ctx: TaskContext, spec: Ta
   await markOwnDdl(src);
   if (await captureNeedsUpgrade(src, taskId)) {
     // Logical messages are no longer trusted: DDL since the last attempt stays refused (counted as ignored).
-    await installDdlCapture(src, { taskId, publication: ctx.publication, adopt: adoptedSchemas(spec) });
+    await installDdlCapture(src, await captureSettings(src, ctx, spec, taskId, tables));
     logger.info({ task: taskId }, 'DDL capture moved from logical messages to the capture table');
   } else {
     // Idempotent (CREATE OR REPLACE, triggers created only when missing); the capture table is kept.
-    await installDdlCapture(src, { taskId, publication: ctx.publication, adopt: adoptedSchemas(spec) });
+    await installDdlCapture(src, await captureSettings(src, ctx, spec, taskId, tables));
   }
   await installTruncateTriggers(src, taskId, tables);
 }

@@ -91,6 +91,12 @@ export interface ApplierOptions {
     /** The source's tables in a schema, with their OIDs: an adopted table's name may collide (adoptionCollision). */
     sourceTablesOf?: (schema: string) => Promise<{ name: string; oid: number }[]>;
   };
+  /**
+   * Sources before 13 publish partitions, not their root: the top of the partition tree a relation is
+   * in (null: none). Its changes follow the partitioned table's rules and go to the same-named partition
+   * on the destination, so a TRUNCATE of one partition empties only that one.
+   */
+  partitionRootOf?: (ref: TableRef) => Promise<TableRef | null>;
 }
 
 export const DEFAULT_APPLIER_LIMITS = {
@@ -492,8 +498,9 @@ export class Applier {
 
   private async reloadRelation(msg: Pgoutput.MessageRelation): Promise<void> {
     await this.submitBuffer(); // buffered rows belong to the previous shape of the relation
-    let selected = this.selectedTable({ schema: msg.schema, name: msg.name });
-    if (selected && !this.listed.has(tableKey(selected.source)) && (await this.adoptionCollision(selected.source))) selected = undefined;
+    const partition = await this.partitionOfSelected({ schema: msg.schema, name: msg.name });
+    let selected = partition ?? this.selectedTable({ schema: msg.schema, name: msg.name });
+    if (selected && !partition && !this.listed.has(tableKey(selected.source)) && (await this.adoptionCollision(selected.source))) selected = undefined;
     if (!selected) {
       this.relations.delete(msg.relationOid);
       return;
@@ -508,6 +515,20 @@ export class Applier {
     });
     this.throwIfFailed();
     if (loaded) this.relations.set(msg.relationOid, loaded);
+  }
+
+  /**
+   * A partition published on its own (sources before 13) of a selected partitioned table: that table's
+   * rules, written to the partition's destination name. Undefined for anything else.
+   */
+  private async partitionOfSelected(ref: TableRef): Promise<AppliedTable | undefined> {
+    if (!this.opts.partitionRootOf || this.tables.has(tableKey(ref))) return undefined;
+    const root = await this.opts.partitionRootOf(ref);
+    if (!root || tableKey(root) === tableKey(ref)) return undefined;
+    const table = this.selectedTable(root);
+    if (!table) return undefined;
+    const target = this.opts.ddl ? targetTableName(this.opts.ddl.mapping, ref) : { schema: table.target.schema, name: ref.name };
+    return { ...table, target };
   }
 
   /**

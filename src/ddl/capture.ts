@@ -20,7 +20,7 @@ import { createHash } from 'node:crypto';
 import type { ClientBase } from 'pg';
 import { ident, literal } from '../util/sql';
 import { removePartitionTruncateCapture, truncateFunctionName, truncateTriggerName } from './partition-truncate';
-import { partitionRootSql } from '../catalog/partition-sql';
+import { partitionRootSql, partitionTreeSql } from '../catalog/partition-sql';
 
 /** The prefix of the last-resort logical message sent when the recorder itself failed (see the trigger). */
 export const ddlMessagePrefix = (taskId: string): string => `pg-dts:${taskId}:ddl`;
@@ -42,6 +42,12 @@ export interface CaptureSettings {
   publication: string;
   /** Schemas selected whole, with the tables excluded from them: a table created there is adopted. */
   adopt: { schema: string; exclude: string[] }[];
+  /**
+   * Selected partitioned tables whose partitions are published one by one (sources before 13, which
+   * cannot publish through the root): a partition created or attached below them joins the publication
+   * in the same transaction, before its first row.
+   */
+  leafPublishedRoots?: { schema: string; name: string }[];
 }
 
 /** What the recorder writes (JSON in the capture table's row). */
@@ -106,13 +112,29 @@ function adoptionSql(s: CaptureSettings): string {
         PERFORM set_config('pg_dts.capturing', 'off', true);
       END IF;`;
   // A partition is published through its root, not adopted as a table of its own.
-  return `${partition}${detached}
+  return `${partition}${detached}${leafPublication(s)}
       IF cmd.command_tag = 'CREATE TABLE' AND cmd.object_type = 'table' AND (${cases})
          AND NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = cmd.objid AND c.relispartition) THEN
         PERFORM set_config('pg_dts.capturing', 'on', true);
         EXECUTE format('ALTER TABLE %s REPLICA IDENTITY FULL', cmd.object_identity);
         EXECUTE format('ALTER PUBLICATION %I ADD TABLE %s', ${literal(s.publication)}, cmd.object_identity);
         PERFORM set_config('pg_dts.capturing', 'off', true);
+      END IF;`;
+}
+
+/** Sources before 13: every leaf below a selected partitioned table is in the publication after a CREATE/ALTER TABLE. */
+function leafPublication(s: CaptureSettings): string {
+  if (!s.leafPublishedRoots?.length) return '';
+  const roots = s.leafPublishedRoots.map((r) => literal(`${ident(r.schema)}.${ident(r.name)}`)).join(', ');
+  return `
+      IF cmd.command_tag IN ('CREATE TABLE', 'ALTER TABLE') AND cmd.object_type = 'table' THEN
+        FOR leaf IN SELECT t.relid::text AS identity FROM unnest(ARRAY[${roots}]::text[]) r(name), LATERAL ${partitionTreeSql('to_regclass(r.name)')} t
+                     WHERE t.isleaf AND NOT EXISTS (SELECT 1 FROM pg_publication_rel pr JOIN pg_publication p ON p.oid = pr.prpubid
+                                                     WHERE p.pubname = ${literal(s.publication)} AND pr.prrelid = t.relid) LOOP
+          PERFORM set_config('pg_dts.capturing', 'on', true);
+          EXECUTE format('ALTER PUBLICATION %I ADD TABLE %s', ${literal(s.publication)}, leaf.identity);
+          PERFORM set_config('pg_dts.capturing', 'off', true);
+        END LOOP;
       END IF;`;
 }
 
@@ -131,6 +153,7 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $pgdts$
 DECLARE
   cmd record;
   detached record;
+  leaf record;
   objs jsonb := '[]';
   dropped jsonb := '[]';
   tags text[] := '{}';

@@ -4,7 +4,9 @@
 import { Client, type ClientConfig } from 'pg';
 import { LogicalReplicationService, PgoutputPlugin, type Pgoutput } from 'pg-logical-replication';
 import { Applier, appliedTables, DEFAULT_APPLIER_LIMITS, type ApplierStats } from '../apply/applier';
-import type { Mapping, SelectedTable } from '../catalog/names';
+import type { Mapping, SelectedTable, TableRef } from '../catalog/names';
+import { partitionRootSql } from '../catalog/partition-sql';
+import { qualified } from '../util/sql';
 import { connectApplier, withClient } from '../conn/connect';
 import { logger } from '../log';
 import { formatLsn, maxLsn, parseLsn, type Lsn } from '../util/lsn';
@@ -55,6 +57,16 @@ class RawTextPgoutputPlugin extends PgoutputPlugin {
     const options = [`proto_version '${this.options.protoVersion}'`, `publication_names '${this.options.publicationNames.join(',')}'`];
     return client.query(`START_REPLICATION SLOT "${slotName}" LOGICAL ${lastLsn} (${options.join(', ')})`);
   }
+}
+
+/** The top of the partition tree a source table is in, read from the source's catalog now (null: none). */
+async function partitionRootOn(source: ClientConfig, ref: TableRef): Promise<TableRef | null> {
+  return withClient(source, async (c) => {
+    const { rows } = await c.query<{ schema: string; name: string }>(
+      `SELECT n.nspname AS schema, c.relname AS name FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.oid = ${partitionRootSql('to_regclass($1)')}`, [qualified(ref)]);
+    return rows[0] ?? null;
+  });
 }
 
 /** The replication connection's socket: pausing it is how the stream pushes back on the walsender. */
@@ -212,7 +224,8 @@ export class IncrementalStream {
     const maxChangeBytes = opts.maxChangeBytes ?? MAX_CHANGE_BYTES;
     let stopHeartbeat: (() => Promise<void>) | undefined;
     try {
-      const messages = (await sourceVersion(opts.source)) >= 140000;
+      const version = await sourceVersion(opts.source);
+      const messages = version >= 140000;
       const plugin = new RawTextPgoutputPlugin({ protoVersion: 1, publicationNames: [opts.publication], messages });
       // Where a replayed DDL records that its table must be copied again (before the origin is bound).
       if (!opts.listedTablesOnly) await ensureRecopyStore(db);
@@ -237,6 +250,7 @@ export class IncrementalStream {
             `SELECT c.relname AS name, c.oid::int8 AS oid FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
               WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND NOT c.relispartition`, [schema])).rows.map((r) => ({ name: r.name, oid: Number(r.oid) }))),
         },
+        ...(version < 130000 ? { partitionRootOf: (ref: TableRef) => partitionRootOn(opts.source, ref) } : {}),
         origin: opts.origin,
         suspended: opts.suspended,
         onCommitted: acknowledge,

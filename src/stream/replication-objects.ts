@@ -3,6 +3,7 @@
 import { Client, type ClientBase, type ClientConfig } from 'pg';
 import { rowFilterOf, type Mapping, type SelectedTable, type TableRef } from '../catalog/names';
 import { ident, literal, qualified } from '../util/sql';
+import { partitionTreeSql } from '../catalog/partition-sql';
 
 /** A table as the publication lists it: the source table and its row filter (PostgreSQL 15+). */
 export interface PublishedTable {
@@ -16,8 +17,9 @@ export interface PublishedTable {
  * is the server's own: pgoutput applies the pre-image rule (an update leaving the filter is sent as a
  * delete, one entering it as an insert), with exactly the rows the full sync's `WHERE` copied.
  */
-export async function ensurePublication(db: ClientBase, publication: string, tables: PublishedTable[]): Promise<void> {
+export async function ensurePublication(db: ClientBase, publication: string, selected: PublishedTable[]): Promise<void> {
   const version = Number((await db.query('SHOW server_version_num')).rows[0].server_version_num);
+  const tables = version < 130000 ? await leavesOf(db, selected) : selected;
   const exists = await db.query('SELECT 1 FROM pg_publication WHERE pubname = $1', [publication]);
   if (exists.rowCount) {
     // The task's own helper tables (its DDL capture table) stay in the publication through every SET: a
@@ -30,6 +32,23 @@ export async function ensurePublication(db: ClientBase, publication: string, tab
     const viaRoot = version >= 130000 ? ' WITH (publish_via_partition_root = true)' : '';
     await db.query(`CREATE PUBLICATION ${ident(publication)} FOR ${publicationItems(tables, version)}${viaRoot}`);
   }
+}
+
+/**
+ * Before 13 a partitioned table cannot be published: its leaf partitions are, and the stream maps their
+ * changes back to the partitioned table's rules (the applier's partition-root lookup).
+ */
+async function leavesOf(db: ClientBase, tables: PublishedTable[]): Promise<PublishedTable[]> {
+  const out: PublishedTable[] = [];
+  for (const t of tables) {
+    const { rows } = await db.query<{ schema: string; name: string; isleaf: boolean }>(
+      `SELECT n.nspname AS schema, c.relname AS name, t.isleaf FROM ${partitionTreeSql('to_regclass($1)')} t
+         JOIN pg_catalog.pg_class c ON c.oid = t.relid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace`,
+      [qualified(t.source)]);
+    if (!rows.length) out.push(t); // not partitioned
+    else out.push(...rows.filter((r) => r.isleaf).map((r) => ({ source: { schema: r.schema, name: r.name }, where: t.where })));
+  }
+  return out;
 }
 
 /** `TABLE a WHERE (…), TABLE b` (15+); before 15 one TABLE keyword for the whole list, and no row filters. */

@@ -1,7 +1,7 @@
 // What pg-dts needs from each selected table: a key, a replica identity it can work with, and nothing it
 // cannot reproduce on the destination (hypertables, inheritance, extension members, split partition trees).
 import { tableKey, type TableRef } from '../../catalog/names';
-import { major, names, pass, plural, problem, refName, tableList, wants, type CheckInput, type CheckItem } from './check';
+import { names, pass, plural, problem, refName, tableList, wants, type CheckInput, type CheckItem } from './check';
 
 export const primaryKey: CheckItem = (input) => {
   if (!wants(input, 'incremental')) return null;
@@ -102,8 +102,8 @@ export const sequences: CheckItem = (input) => {
 
 /**
  * Partition trees: pg-dts syncs a partitioned table through its root (selecting the root brings every
- * partition). A partition selected on its own or next to its root, foreign partitions (neither copied
- * nor published), and partitioned tables on sources before 13 (no publish_via_partition_root) fail.
+ * partition; before 13 its partitions are published one by one). A partition selected on its own or next
+ * to its root and foreign partitions (neither copied nor published) fail.
  */
 export const partitions: CheckItem = (input) => {
   const { source } = input;
@@ -117,12 +117,9 @@ export const partitions: CheckItem = (input) => {
     found.push(`foreign-table partitions, neither copied nor replicated: ${names(source.foreignPartitions.map((p) => `${refName(p.partition)} (of ${refName(p.root)})`))}`);
   }
   const roots: TableRef[] = source.tables.filter((t) => t.relkind === 'p').map((t) => t.ref);
-  if (roots.length && wants(input, 'incremental') && source.versionNum < 130000) {
-    found.push(`PostgreSQL ${major(source.versionNum)} cannot publish partitioned tables (13+ can): ${tableList(roots)}`);
-  }
   if (found.length === 0) {
     return pass('partitions', 'fail', roots.length ? `${plural(roots.length, 'partitioned table')} selected whole, with all partitions` : 'no partition tree is split by the selection');
   }
   return problem('partitions', 'fail', found.join('; '),
-    'select partitioned tables by their root only (it brings every partition), move foreign partitions out of the tree (ALTER TABLE ... DETACH PARTITION), and on sources before 13 deselect partitioned tables');
+    'select partitioned tables by their root only (it brings every partition), and move foreign partitions out of the tree (ALTER TABLE ... DETACH PARTITION)');
 };
