@@ -4,6 +4,8 @@
 // reads (src/schema/introspect.ts): the same definitions, printed by the server.
 import type { ClientBase } from 'pg';
 import type { TableRef } from '../catalog/names';
+import { partitionTreeSql } from '../catalog/partition-sql';
+import { attgeneratedSql, serverVersionNum } from '../catalog/server-version';
 import { SEQUENCE_SQL, toSequence, type SequenceDef } from '../schema/introspect';
 
 export interface RawColumn {
@@ -67,7 +69,7 @@ export async function readTables(db: ClientBase, refs: TableRef[]): Promise<Map<
   }
   const oids = [...byOid.keys()];
   if (!oids.length) return out;
-  for (const r of (await db.query(COLUMNS_SQL, [oids])).rows) {
+  for (const r of (await db.query(columnsSql(await serverVersionNum(db)), [oids])).rows) {
     byOid.get(Number(r.rel))!.columns.push({
       name: r.name, typeSql: r.type_sql, collationSql: r.collation_sql, notNull: r.not_null, identity: r.identity,
       generatedSql: r.generated ? r.expr : null, defaultSql: r.generated ? null : r.expr,
@@ -88,9 +90,9 @@ export async function readTables(db: ClientBase, refs: TableRef[]): Promise<Map<
   return out;
 }
 
-const COLUMNS_SQL = `
+const columnsSql = (version: number): string => `
   SELECT a.attrelid::int8 AS rel, a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type_sql,
-         a.attnotnull AS not_null, a.attidentity::text AS identity, a.attgenerated <> '' AS generated,
+         a.attnotnull AS not_null, a.attidentity::text AS identity, ${attgeneratedSql(version)} <> '' AS generated,
          pg_get_expr(d.adbin, d.adrelid) AS expr,
          CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation
               THEN 'COLLATE ' || quote_ident(cn.nspname) || '.' || quote_ident(co.collname) END AS collation_sql,
@@ -138,7 +140,7 @@ export async function readPartitions(db: ClientBase, roots: TableRef[]): Promise
   const { rows } = await db.query<{ i: string; schema: string; name: string }>(
     `SELECT r.i, n.nspname AS schema, c.relname AS name
        FROM unnest($1::text[], $2::text[]) WITH ORDINALITY r(schema, name, i),
-            LATERAL pg_partition_tree(to_regclass(quote_ident(r.schema) || '.' || quote_ident(r.name))) t
+            LATERAL ${partitionTreeSql(`to_regclass(quote_ident(r.schema) || '.' || quote_ident(r.name))`)} t
        JOIN pg_class c ON c.oid = t.relid JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE t.level > 0 ORDER BY r.i, t.level, c.oid`,
     [roots.map((r) => r.schema), roots.map((r) => r.name)],

@@ -60,10 +60,15 @@ async function sourceRenamer(dst: ClientBase, spec: Mapping, pairs: Pair[], raw:
   return nameReplacer(renames.map(([from], i) => [from, printed[i]!]));
 }
 
-/** Definitions printed from parse trees are compared with their whitespace collapsed; routine bodies as they are. */
-function objectText(c: { kind: string; statements: string[]; problem?: string }): string {
+/**
+ * Definitions printed from parse trees are compared with their whitespace collapsed (routine bodies as
+ * they are), a trigger's EXECUTE PROCEDURE as EXECUTE FUNCTION (servers before 12 print the older word).
+ */
+export function objectText(c: { kind: string; statements: string[]; problem?: string }): string {
   const text = c.statements.length ? c.statements.join(';\n') : `(${c.problem ?? 'no definition'})`;
-  return c.kind === 'function' || c.kind === 'procedure' ? text : text.replace(/\s+/g, ' ').trim();
+  if (c.kind === 'function' || c.kind === 'procedure') return text;
+  const collapsed = text.replace(/\s+/g, ' ').trim();
+  return c.kind === 'trigger' ? collapsed.replace(/ EXECUTE PROCEDURE /, ' EXECUTE FUNCTION ') : collapsed;
 }
 
 const sequenceText = (s: Parameters<typeof sequenceOptions>[0]): string => `AS ${s.dataType} ${sequenceOptions(s)}`;

@@ -12,6 +12,7 @@ import { outcomeOf } from '../../src/verify/continuous';
 import type { RawTable } from '../../src/verify/schema-catalog';
 import { recheck } from '../../src/verify/schema';
 import { sameViewDefinition } from '../../src/verify/schema-views';
+import { objectText } from '../../src/verify/schema-sides';
 import { compareNamed, compareObjects, compareShapes, MAX_LISTED_DIFFERENCES, schemaNotCompared, schemaReport } from '../../src/verify/schema-compare';
 import { columnText, indexText, markedLookup, tableShape, type ShapeMapping } from '../../src/verify/schema-shape';
 import type { VerifyReport } from '../../src/verify/types';
@@ -285,6 +286,14 @@ describe('verify schema: views printed by servers of different versions', () => 
     assert.equal(sameViewDefinition(join, join.replace('SELECT i.id', 'SELECT id')), false);
     const sub = 'CREATE VIEW v AS SELECT p.id FROM s.projects p, s.x WHERE EXISTS (SELECT 1 FROM s.items i WHERE i.project = p.id)';
     assert.equal(sameViewDefinition(sub, sub.replace('i.project = p.id', 'project = id')), false);
+  });
+
+  it('a trigger printed by a server before 12 (EXECUTE PROCEDURE) is the same; routine bodies keep their whitespace', () => {
+    const trigger = (word: string) => ({ kind: 'trigger', statements: ['DROP TRIGGER IF EXISTS t ON s.x', `CREATE TRIGGER t BEFORE UPDATE ON s.x\n  FOR EACH ROW EXECUTE ${word} s.f()`] });
+    assert.equal(objectText(trigger('PROCEDURE')), objectText(trigger('FUNCTION')));
+    assert.equal(objectText(trigger('FUNCTION')), 'DROP TRIGGER IF EXISTS t ON s.x; CREATE TRIGGER t BEFORE UPDATE ON s.x FOR EACH ROW EXECUTE FUNCTION s.f()');
+    const body = { kind: 'function', statements: ['CREATE FUNCTION s.f() AS $$ a  b $$'] };
+    assert.notEqual(objectText(body), objectText({ ...body, statements: ['CREATE FUNCTION s.f() AS $$ a b $$'] }));
   });
 
   it('objects: a view printed by another version is no difference, a changed one is', () => {
