@@ -126,8 +126,24 @@ function ddlLog(worker: WorkerProcess, msg: 'DDL replicated' | 'DDL not replicat
   });
 }
 
+/**
+ * A statement of the application's, retried when the server picked it as a deadlock victim: a migration
+ * adding a foreign key locks both tables, and an INSERT checking the key waits on them in the other order.
+ * Applications retry these; each statement runs alone, so a victim changed nothing.
+ */
+async function retryingDeadlock<T>(run: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (err) {
+      if ((err as { code?: string }).code !== '40P01' || attempt >= 5) throw err;
+    }
+  }
+}
+
 /** The application's traffic: inserts, updates (keys, arrays, bytea, jsonb) and deletes on several tables. */
-function applicationWrites(db: PgClient): (n: number) => Promise<void> {
+function applicationWrites(conn: PgClient): (n: number) => Promise<void> {
+  const db = { query: (text: string, values?: unknown[]) => retryingDeadlock(() => conn.query(text, values)) };
   return async (n) => {
     const issue = await db.query(`INSERT INTO app.issues (project_id, author_id, title, body, labels, estimate) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
       [1 + (n % 60), 1 + (n % 200), `Live issue ${n}`, `written while migrating ${n}`, ['live', `n${n % 5}`], (n % 9) * 0.25]);
