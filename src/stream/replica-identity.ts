@@ -8,6 +8,7 @@
 import type { ClientBase } from 'pg';
 import type { TableRef } from '../catalog/names';
 import { ident, qualified } from '../util/sql';
+import { forgetIdentityUse, identityUsesOf, recordIdentityUse } from './replica-identity-users';
 
 /** The table below, in `_pg_dts`: release drops it when no task uses it any more. */
 export const REPLICA_IDENTITY_TABLE = 'replica_identity';
@@ -88,7 +89,7 @@ interface IdentityRow {
 export async function setReplicaIdentityFull(
   source: ClientBase, destination: ClientBase, taskId: string, tables: TableRef[], policy: SourceLockPolicy = SOURCE_LOCK_POLICY,
 ): Promise<TableRef[]> {
-  const { rows } = await source.query<IdentityRow>(
+  const { rows: all } = await source.query<IdentityRow>(
     // Partitions too: changes are decoded from the partition a row lives in, under that partition's
     // replica identity, whatever the partitioned table says (ALTER TABLE on it does not recurse).
     `WITH RECURSIVE tree AS (
@@ -99,9 +100,12 @@ export async function setReplicaIdentityFull(
             (SELECT ic.relname FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
               WHERE i.indrelid = c.oid AND i.indisreplident) AS index_name
        FROM tree JOIN pg_class c ON c.oid = tree.oid JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE c.relkind IN ('r', 'p') AND c.relreplident <> 'f'`,
+      WHERE c.relkind IN ('r', 'p')`,
     [tables.map((t) => t.schema), tables.map((t) => t.name)],
   );
+  // On the source first, also for tables FULL already: whoever is released last puts the identity back.
+  await recordIdentityUse(source, taskId, all.map((r) => ({ ref: { schema: r.schema, name: r.name }, identity: r.identity, indexName: r.index_name })));
+  const rows = all.filter((r) => r.identity !== 'f');
   if (!rows.length) return [];
   await destination.query('BEGIN');
   try {
@@ -142,30 +146,51 @@ export async function restoreReplicaIdentity(
   source: ClientBase, destination: ClientBase, taskId: string, publication: string, policy: SourceLockPolicy = SOURCE_LOCK_POLICY,
 ): Promise<TableRef[]> {
   const exists = await destination.query(`SELECT to_regclass('_pg_dts.replica_identity') IS NOT NULL AS ok`);
-  if (!exists.rows[0].ok) return [];
-  const { rows } = await destination.query<{ schema: string; name: string; previous: string; index_name: string | null }>(
-    `SELECT schema_name AS schema, table_name AS name, previous, index_name FROM _pg_dts.replica_identity WHERE task_id = $1`,
-    [taskId],
-  );
+  const { rows: own } = exists.rows[0].ok
+    ? await destination.query<{ schema: string; name: string; previous: string; index_name: string | null }>(
+      `SELECT schema_name AS schema, table_name AS name, previous, index_name FROM _pg_dts.replica_identity WHERE task_id = $1`,
+      [taskId],
+    )
+    : { rows: [] };
+  // The source's record (every task relying on the table) decides; the destination's is this task's own
+  // (tasks started before the source kept one have only that).
+  const uses = new Map((await identityUsesOf(source, taskId)).map((u) => [`${u.schema}.${u.name}`, u]));
+  const recorded = new Map(own.map((r) => [`${r.schema}.${r.name}`, r]));
   const restored: TableRef[] = [];
   const left: TableRef[] = [];
   let firstLockError: Error | undefined;
-  for (const r of rows) {
+  for (const key of new Set([...uses.keys(), ...recorded.keys()])) {
+    const use = uses.get(key);
+    const mine = recorded.get(key);
+    const table = { schema: (use ?? mine)!.schema, name: (use ?? mine)!.name };
+    const older = mine ? { identity: mine.previous, indexName: mine.index_name } : null;
+    if (use && use.tasks.some((t) => t !== taskId)) {
+      await forgetIdentityUse(source, taskId, table, older); // another task still relies on FULL
+      continue;
+    }
+    const previous = use?.previous ?? mine?.previous ?? null;
+    const indexName = use?.previous ? use.indexName : (mine?.index_name ?? null);
     const { rows: state } = await source.query<{ present: boolean; shared: boolean }>(
       `SELECT to_regclass($1) IS NOT NULL AS present,
               EXISTS (SELECT 1 FROM pg_publication_tables WHERE schemaname = $2 AND tablename = $3 AND pubname <> $4) AS shared`,
-      [qualified(r), r.schema, r.name, publication],
+      [qualified(table), table.schema, table.name, publication],
     );
-    if (state[0]!.present && !state[0]!.shared) {
+    if (previous !== null && state[0]!.present && !state[0]!.shared) {
       try {
-        await alterSourceTable(source, r, `ALTER TABLE ${qualified(r)} REPLICA IDENTITY ${identityClause(r.previous, r.index_name)}`, policy);
-        restored.push({ schema: r.schema, name: r.name });
+        await alterSourceTable(source, table, `ALTER TABLE ${qualified(table)} REPLICA IDENTITY ${identityClause(previous, indexName)}`, policy);
+        restored.push(table);
       } catch (err) {
         if ((err as { code?: string }).code !== LOCK_NOT_AVAILABLE) throw err;
         firstLockError ??= err as Error;
-        left.push({ schema: r.schema, name: r.name });
+        left.push(table);
+        continue;
       }
     }
+    if (use) await forgetIdentityUse(source, taskId, table, null);
+  }
+  if (!exists.rows[0].ok) {
+    if (firstLockError) throw firstLockError;
+    return restored;
   }
   await destination.query(
     `DELETE FROM _pg_dts.replica_identity WHERE task_id = $1
