@@ -11,9 +11,9 @@ import { pauseSignal, releaseSignal, resumeSignal, statusQuery, WORKFLOW_TYPE } 
 import { waitFor, waitForConvergence } from '../harness/checksum';
 import { openClusterSessions, TEST_PASSWORD, type ClusterSessions } from '../harness/clusters';
 import { clusterSpec } from '../harness/task-spec-file';
-import { startWorker, temporalClient } from '../harness/temporal';
+import { pgDts, startWorker, temporalClient } from '../harness/temporal';
 
-const DEFAULT_PAIRS = '11:17,13:15';
+const DEFAULT_PAIRS = '11:18,13:16,14:15,16:17,18:18';
 
 function pairs(): [ClusterVersion, ClusterVersion][] {
   const text = process.env.PG_DTS_VERSION_PAIRS ?? DEFAULT_PAIRS;
@@ -99,6 +99,12 @@ for (const [sourceVersion, destinationVersion] of pairs()) {
         return r.rowCount === 1;
       }, 60_000);
       await waitForConvergence(cs.src, cs.dst, TABLES, 60_000);
+    });
+
+    it('pg-dts verify finds rows and schema equal', async () => {
+      const run = pgDts(['verify', task, '--mode', 'checksum'], { PG_DTS_TASK_QUEUE: queue });
+      assert.equal(run.status, 0, `verify exit code ${run.status}:\n${run.stdout}\n${run.stderr}`);
+      assert.match(run.stdout, /no difference/);
     });
 
     it('pauses, resumes, and is released with nothing left on the source', async () => {
