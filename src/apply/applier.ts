@@ -13,7 +13,7 @@
 import type { Client, DatabaseError } from 'pg';
 import type { Pgoutput } from 'pg-logical-replication';
 import {
-  columnMapper, isIdentityMapping, tableKey, tableOperations, targetTableName, type ColumnMapper, type Mapping, type SelectedTable,
+  columnMapper, isIdentityMapping, rowFilterOf, tableKey, tableOperations, targetTableName, type ColumnMapper, type Mapping, type SelectedTable,
   type TableRef,
 } from '../catalog/names';
 import { logger } from '../log';
@@ -29,6 +29,7 @@ import { loadDdlParser } from '../ddl/parser';
 import { DdlFailedError, DdlLog } from '../ddl/ddl-log';
 import { ChangeBuffer, keyChanges, type LoggedChange, type RelationTarget, type TableEffect } from './change-buffer';
 import { loadRelationTarget, mapRow, type TableRules } from './relation-target';
+import { resolveFiltered, type FilteredChange, type RowFilterEvaluator } from './row-filter-decision';
 import { deleteKeyTakenByMove, multiDelete, multiInsert, multiUpdate, setColumnsOf, signatureColumns } from './set-statements';
 import { truncateStatement, type Row, type Statement } from './statements';
 
@@ -39,6 +40,8 @@ export interface AppliedTable extends SelectedTable {
   dml: ReadonlySet<string>;
   /** Source column -> destination name (null: excluded); absent when the table keeps its column names. */
   columns?: ColumnMapper;
+  /** The spec's row filter (`where`), in source column names. */
+  where?: string;
 }
 
 /** The applier's view of the selection, from the spec's per-table rules. */
@@ -49,6 +52,7 @@ export function appliedTables(spec: Mapping, tables: SelectedTable[]): Map<strin
       {
         ...t,
         dml: tableOperations(spec, t.source).dml,
+        ...(rowFilterOf(spec, t.source) ? { where: rowFilterOf(spec, t.source) } : {}),
         ...(isIdentityMapping(spec, t.source) ? {} : { columns: columnMapper(spec, t.source) }),
       },
     ]),
@@ -97,6 +101,11 @@ export interface ApplierOptions {
    * on the destination, so a TRUNCATE of one partition empties only that one.
    */
   partitionRootOf?: (ref: TableRef) => Promise<TableRef | null>;
+  /**
+   * Sources before 15 cannot filter in the publication: the applier applies the tables' row filters
+   * itself, asking this evaluator (row-filter-decision.ts). Unset: the publication filters.
+   */
+  evaluateRowFilter?: RowFilterEvaluator;
 }
 
 export const DEFAULT_APPLIER_LIMITS = {
@@ -509,6 +518,9 @@ export class Applier {
     const rules: TableRules = {
       dml: selected.dml, columnMap: columnMapOf(selected, msg),
       ...(selected.joinedAt ? { joinedAt: parseLsn(selected.joinedAt) } : {}),
+      ...(selected.where && this.opts.evaluateRowFilter
+        ? { rowFilter: { source: { schema: msg.schema, name: msg.name }, where: selected.where, columns: msg.columns.map((c) => ({ name: c.name, typeOid: c.typeOid, typeMod: c.typeMod })) } }
+        : {}),
     };
     await this.enqueue(async () => {
       loaded = this.leaveOutMissingColumns(await loadRelationTarget(this.db, selected.target, msg.keyColumns, rules), msg);
@@ -560,6 +572,15 @@ export class Applier {
     this.stats.rows++;
     this.stats.bytes += bytes;
     this.batchBytes += bytes;
+    if (this.catchingUp) this.buffer.catchUp = true;
+    if (rel.rowFilter) {
+      // Decided when the buffer is written, with every other row of the batch (one evaluation per table).
+      const old = (msg.tag === 'insert' ? null : (msg.old ?? msg.key ?? null)) as Row | null;
+      const change: FilteredChange = { op: msg.tag, rel: rel as FilteredChange['rel'], old, new: (msg.tag === 'delete' ? null : msg.new) as Row | null };
+      if (msg.tag === 'delete' && !old) return;
+      this.buffer.addFiltered(change, bytes);
+      return this.submitIfFull();
+    }
     const map = rel.columnMap;
     const mapped = (row: Row): Row => (map ? mapRow(row, map) : row);
     let change: LoggedChange;
@@ -570,9 +591,12 @@ export class Applier {
       if (!keyRow) return;
       change = msg.tag === 'update' ? { op: 'update', rel, keyRow: mapped(keyRow), row: mapped(msg.new as Row) } : { op: 'delete', rel, keyRow: mapped(keyRow) };
     }
-    if (this.catchingUp) this.buffer.catchUp = true;
     // Not mergeable (a key change, or an anomaly only an ordered replay gets right): write it alone.
     if (!this.buffer.add(change, bytes)) return this.submitAlone(change);
+    return this.submitIfFull();
+  }
+
+  private submitIfFull(): Promise<void> | void {
     if (this.buffer.size >= this.opts.maxBufferChanges || this.buffer.bytes >= this.opts.maxBufferBytes) return this.submitBuffer();
   }
 
@@ -720,8 +744,9 @@ export class Applier {
   // ---- writing one buffer ----
 
   private async write(buf: ChangeBuffer): Promise<void> {
-    if (buf.size === 0) return;
-    if (buf.size === 1) return this.writeOne(buf.log[0]!, buf.catchUp);
+    if (buf.filtered.length) await this.writeFiltered(buf.filtered, buf.catchUp);
+    if (buf.log.length === 0) return;
+    if (buf.log.length === 1) return this.writeOne(buf.log[0]!, buf.catchUp);
     // Only tables with unique constraints besides the key can reject a set-wise write that the ordered
     // changes would pass; protect just those batches with a savepoint (each one is a subtransaction).
     const effects = buf.effects();
@@ -737,6 +762,23 @@ export class Applier {
       for (const c of buf.log) await this.writeOne(c, buf.catchUp);
     }
     await this.db.query('RELEASE SAVEPOINT pgdts_batch');
+  }
+
+  /**
+   * Changes of tables whose row filter the applier evaluates: the pre-image rule decides each one, then
+   * they are merged and written like any others, in order (a change that cannot be merged goes alone).
+   */
+  private async writeFiltered(changes: FilteredChange[], catchUp: boolean): Promise<void> {
+    const decided = await resolveFiltered(changes, this.opts.evaluateRowFilter!, (rel, row) => (rel.columnMap ? mapRow(row, rel.columnMap) : row));
+    const fresh = (): ChangeBuffer => Object.assign(new ChangeBuffer(), { catchUp });
+    let merged = fresh();
+    for (const c of decided) {
+      if (merged.add(c, 0)) continue;
+      await this.write(merged);
+      merged = fresh();
+      await this.writeOne(c, catchUp);
+    }
+    await this.write(merged);
   }
 
   private async writeEffects(effects: TableEffect[], catchUp: boolean): Promise<void> {

@@ -7,6 +7,7 @@
 // UPDATE rows that existed and still do, INSERT rows that are new. Intermediate states are skipped, so a
 // unique constraint other than the key can trip when the batch is written set-wise (two rows swapping a
 // unique value): the applier then replays the ordered log kept here, one change at a time.
+import type { FilteredChange, RelationRowFilter } from './row-filter-decision';
 import type { Row } from './statements';
 
 /** What the applier knows of a destination table; one object per relation version. */
@@ -30,6 +31,8 @@ export interface RelationTarget {
   readonly columnMap: ReadonlyMap<string, string | null> | null;
   /** Changes from transactions committed before this LSN are already in the table's own copy. */
   readonly joinedAt?: bigint;
+  /** A row filter the applier evaluates itself (sources before 15, whose publications cannot filter). */
+  readonly rowFilter?: RelationRowFilter;
 }
 
 export type LoggedChange =
@@ -88,12 +91,20 @@ export function keyChanges(keyColumns: string[], keyRow: Row, row: Row): boolean
 export class ChangeBuffer {
   private readonly tables = new Map<RelationTarget, Map<string, RowState>>();
   readonly log: LoggedChange[] = [];
+  /** Changes of tables with a row filter the applier evaluates: decided (and merged) only when written. */
+  readonly filtered: FilteredChange[] = [];
   bytes = 0;
   /** Holds changes from the catch-up window of a resumed full sync (ApplierOptions.catchUpUntil). */
   catchUp = false;
 
   get size(): number {
-    return this.log.length;
+    return this.log.length + this.filtered.length;
+  }
+
+  /** Holds a change whose row filter is still to be evaluated (in stream order). */
+  addFiltered(change: FilteredChange, bytes: number): void {
+    this.filtered.push(change);
+    this.bytes += bytes;
   }
 
   private states(rel: RelationTarget): Map<string, RowState> {

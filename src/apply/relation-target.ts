@@ -5,6 +5,7 @@ import type { Client } from 'pg';
 import { tableKey, type TableRef } from '../catalog/names';
 import { qualified } from '../util/sql';
 import type { RelationTarget } from './change-buffer';
+import type { RelationRowFilter } from './row-filter-decision';
 
 interface ColumnRow {
   name: string;
@@ -22,6 +23,7 @@ export interface TableRules {
   dml: ReadonlySet<string>;
   columnMap: ReadonlyMap<string, string | null> | null;
   joinedAt?: bigint;
+  rowFilter?: RelationRowFilter;
 }
 
 export async function loadRelationTarget(db: Client, target: TableRef, sourceKey: string[], rules: TableRules): Promise<RelationTarget> {
@@ -52,6 +54,7 @@ export async function loadRelationTarget(db: Client, target: TableRef, sourceKey
     dml: rules.dml,
     columnMap: rules.columnMap,
     ...(rules.joinedAt === undefined ? {} : { joinedAt: rules.joinedAt }),
+    ...(rules.rowFilter ? { rowFilter: rules.rowFilter } : {}),
   };
 }
 

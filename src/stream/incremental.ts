@@ -17,6 +17,7 @@ import { ddlMessagePrefix } from '../ddl/capture';
 import type { DdlStats } from '../ddl/ddl-log';
 import { ensureRecopyStore, openRecopies } from './recopy-requests';
 import { SerialFeed } from './serial-feed';
+import { SourceRowFilter } from './row-filter-source';
 import type { LagClock } from '../util/lag-clock';
 
 export type { LagClock } from '../util/lag-clock';
@@ -223,6 +224,7 @@ export class IncrementalStream {
     const heartbeatKey = newHeartbeatKey();
     const maxChangeBytes = opts.maxChangeBytes ?? MAX_CHANGE_BYTES;
     let stopHeartbeat: (() => Promise<void>) | undefined;
+    let rowFilter: SourceRowFilter | undefined;
     try {
       const version = await sourceVersion(opts.source);
       const messages = version >= 140000;
@@ -251,6 +253,8 @@ export class IncrementalStream {
               WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND NOT c.relispartition`, [schema])).rows.map((r) => ({ name: r.name, oid: Number(r.oid) }))),
         },
         ...(version < 130000 ? { partitionRootOf: (ref: TableRef) => partitionRootOn(opts.source, ref) } : {}),
+        // No publication row filters before 15: the source evaluates each filter over the decoded rows.
+        ...(version < 150000 ? { evaluateRowFilter: (rowFilter = new SourceRowFilter(opts.source)).evaluate } : {}),
         origin: opts.origin,
         suspended: opts.suspended,
         onCommitted: acknowledge,
@@ -339,6 +343,7 @@ export class IncrementalStream {
       await stopHeartbeat?.();
       await service.destroy().catch(() => undefined);
       await this.applier?.rollback();
+      await rowFilter?.close(); // after the applier's last write, which may still evaluate
       await db.end().catch(() => undefined);
     }
   }

@@ -1,5 +1,6 @@
-// Row filters (`where`). Incremental sync applies them as publication row filters (PostgreSQL 15+);
-// the full sync copies with the same WHERE.
+// Row filters (`where`). Incremental sync applies them as publication row filters (PostgreSQL 15+;
+// before 15 the applier evaluates them on the source, docs/row-filters.md); the full sync copies with the
+// same WHERE.
 // Each filter's validity (`problem`) and the columns it reads come from src/catalog/row-filter.ts
 // (facts/row-filters.ts).
 import { ROW_FILTER_RULES } from '../../catalog/row-filter';
@@ -10,9 +11,8 @@ export const rowFilterVersion: CheckItem = (input) => {
   if (!wants(input, 'incremental') || filtered.length === 0) return null;
   return input.source.versionNum >= 150000
     ? pass('row-filter-version', 'fail', `source PostgreSQL ${major(input.source.versionNum)} supports publication row filters`)
-    : problem('row-filter-version', 'fail',
-        `row filters ("where") need a PostgreSQL 15+ source for incremental sync (publication row filters); source is ${major(input.source.versionNum)}: ${tableList(filtered.map((f) => f.table))}`,
-        'upgrade the source to PostgreSQL 15 or later, or remove "where" from these tables (or leave "incremental" out of syncTypes)');
+    : pass('row-filter-version', 'fail',
+        `source PostgreSQL ${major(input.source.versionNum)} has no publication row filters: the task evaluates each filter on the source for every change of ${tableList(filtered.map((f) => f.table))}`);
 };
 
 /**
