@@ -8,7 +8,7 @@ export { releaseTask } from './release';
 export { catchUpAddedTables, finishAddition, mainStreamPosition, planModification, setPublication } from './modify';
 export { closeRecopyRequest } from './recopy';
 export { sendAlert } from './alerts';
-export { searchAttributesRegistered } from './search-attributes';
+export { searchAttributesRegistered, tagsAttributeRegistered } from './search-attributes';
 export { planVerification, verifyRanges } from './verify';
 export { repairRanges } from './repair';
 export { verifySchema } from './verify-schema';

@@ -4,7 +4,7 @@ import {
   allHandlersFinished, ApplicationFailure, CancellationScope, condition, continueAsNew, isCancellation, patched, setHandler,
   upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
-import { taskSearchAttributes } from './search-attributes';
+import { TAGS_ATTRIBUTE, tagSearchAttributes, taskSearchAttributes } from './search-attributes';
 import type { AfterDataPlan } from '../activities/schema';
 import type { SelectedTable } from '../src/catalog/names';
 import { parseObjects, parseTaskSpec, SpecError, endpointLabel } from '../src/spec/validate';
@@ -35,6 +35,8 @@ export const DDL_REFUSED_ALERT_PATCH = 'pg-dts-ddl-refused-alert';
 
 /** Marks tasks whose ids and derived names follow the collision-free scheme (src/spec/task-id.ts). */
 export const NAMING_PATCH = 'pg-dts-collision-free-names';
+/** Tasks started since tags exist set PgDtsTags themselves when started without it (temporal CLI). */
+export const TAGS_PATCH = 'pg-dts-tags-attribute';
 
 export interface SyncTaskResult {
   phase: Phase;
@@ -410,6 +412,13 @@ export async function syncTask(input: unknown, carried?: CarriedState): Promise<
   // Not before the handlers above: a status query or an update sent right after the start must find them
   // (signals would wait for their handler; queries fail instead).
   searchable = carried?.searchable ?? (await probe.searchAttributesRegistered().catch(() => false));
+  // Tags (PgDtsTags): `pg-dts start` sets them as it starts the task; one started otherwise (the temporal
+  // CLI) sets them here, where the namespace has the attribute. A run continued as new keeps them (the
+  // server copies a run's search attributes to the next).
+  const tagged = !carried && tagSearchAttributes(spec.tags).length > 0;
+  if (tagged && patched(TAGS_PATCH) && workflowInfo().typedSearchAttributes.get(TAGS_ATTRIBUTE) === undefined) {
+    if (await probe.tagsAttributeRegistered().catch(() => false)) upsertSearchAttributes(tagSearchAttributes(spec.tags));
+  }
   if (!carried) enter('precheck');
 
   const main = new CancellationScope();

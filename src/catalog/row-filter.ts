@@ -7,7 +7,7 @@
 //    or a statement, or hide the rest of the query in a comment.
 // 2. checkRowFilter (against the source): on PostgreSQL 15+ the filter is a publication row filter, so the
 //    server's own verdict is taken by creating a throwaway publication inside a transaction that is
-//    rolled back. The server knows what the parser cannot: column types, overloads (`date_trunc` is
+//    rolled back (before 15: a partial index on an empty temporary copy of the table, same immutability check). The server knows what the parser cannot: column types, overloads (`date_trunc` is
 //    immutable on timestamp, stable on timestamptz), user-defined types, operators and collations.
 //
 // Immutable only: the full sync evaluates the filter once per row at the snapshot and pgoutput evaluates
@@ -335,11 +335,36 @@ export async function assertRowFilter(table: TableRef, expr: string, columns: It
 }
 
 /**
+ * The server's verdict on a source without publication row filters (before 15), where the task evaluates
+ * the filter itself: the filter becomes the predicate of an index on an empty temporary copy of the
+ * table's columns, inside a transaction that is rolled back. PostgreSQL then checks what it checks for a
+ * publication row filter that matters here — that every function and operator the chosen overloads call
+ * is immutable (`date_trunc` on timestamptz is not), that the expression is boolean and its types and
+ * casts exist — without touching the table (no lock beyond reading its definition, no scan).
+ */
+async function checkWithoutPublicationFilters(db: ClientBase, table: TableRef, expr: string): Promise<string | null> {
+  const copy = `pg_dts_filter_check_${process.pid}_${Math.floor(Math.random() * 1e9)}`;
+  await db.query('BEGIN');
+  try {
+    await db.query(`SET LOCAL lock_timeout = '10s'`);
+    await db.query(`CREATE TEMPORARY TABLE ${ident(copy)} (LIKE ${qualified(table)})`);
+    await db.query(`CREATE INDEX ON pg_temp.${ident(copy)} ((true)) WHERE (${expr})`);
+    return null;
+  } catch (err) {
+    const e = err as { message: string; code?: string };
+    if (e.code === '42501') return `the source could not check it: ${e.message} (the task's user needs the TEMPORARY privilege on the source database)`;
+    return `the source server rejects it: ${e.message}`;
+  } finally {
+    await db.query('ROLLBACK');
+  }
+}
+
+/**
  * Both checks against the source: the parser's, with the table's real columns, then (PostgreSQL 15+) the
  * server's, by creating a publication with the filter inside a transaction that is rolled back — nothing is
  * left behind. Returns null when the filter is accepted, else the reason (the caller names the table).
- * Before 15 only the parser's check runs: such a source cannot filter at all, which the precheck reports
- * on its own. `db` must not be inside a transaction.
+ * Before 15 (no publication row filters) the server judges it as an index predicate instead
+ * (checkWithoutPublicationFilters). `db` must not be inside a transaction.
  */
 export async function checkRowFilter(db: ClientBase, table: TableRef, expr: string): Promise<string | null> {
   await loadRowFilterParser();
@@ -353,7 +378,7 @@ export async function checkRowFilter(db: ClientBase, table: TableRef, expr: stri
   const verdict = parseRowFilter(expr, rows.map((r) => r.name));
   if (!verdict.ok) return verdict.reason;
   const version = Number((await db.query('SHOW server_version_num')).rows[0].server_version_num);
-  if (version < 150000) return null;
+  if (version < 150000) return checkWithoutPublicationFilters(db, table, expr);
   // Same form as the task's own publication (replication-objects.ts): via the partition root, so a
   // partitioned table's filter is judged as it will be used.
   const publication = `pg_dts_filter_check_${process.pid}_${Math.floor(Math.random() * 1e9)}`;

@@ -1,9 +1,10 @@
 // `pg-dts list`: the syncTask workflows Temporal knows, one line each. Phase, source and destination
 // come from the search attributes the task upserts; without them (a cluster where they are not
-// registered, or a task started before they existed) a running task is asked through `status`.
+// registered, or a task started before they existed) a running task is asked through `status`. Tags come
+// from PgDtsTags; `--tag env=prod` asks the server for tasks with that tag (the attribute must be registered).
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import { statusQuery, WORKFLOW_TYPE } from '../../workflows/messages';
-import { DESTINATION_ATTRIBUTE, PHASE_ATTRIBUTE, SOURCE_ATTRIBUTE } from '../../workflows/search-attributes';
+import { DESTINATION_ATTRIBUTE, PHASE_ATTRIBUTE, SOURCE_ATTRIBUTE, TAGS_ATTRIBUTE } from '../../workflows/search-attributes';
 
 export interface TaskListRow {
   task: string;
@@ -12,6 +13,8 @@ export interface TaskListRow {
   started: string;
   source: string;
   destination: string;
+  /** `key=value` pairs, comma-separated; '-' for none. */
+  tags: string;
 }
 
 /** A query needs a worker; without one it would wait for the RPC deadline. */
@@ -47,9 +50,24 @@ async function queried(client: Client, info: WorkflowExecutionInfo): Promise<Par
   }
 }
 
-export async function listTasks(client: Client): Promise<TaskListRow[]> {
+/**
+ * The visibility query: every syncTask, or those carrying every one of `tags` (`key=value`, checked by
+ * parseTagFilter: no quotes or backslashes, so they need no escaping).
+ */
+export function listQuery(tags: readonly string[] = []): string {
+  return [`WorkflowType = "${WORKFLOW_TYPE}"`, ...tags.map((tag) => `${TAGS_ATTRIBUTE.name} = "${tag}"`)].join(' AND ');
+}
+
+export async function listTasks(client: Client, tags: readonly string[] = []): Promise<TaskListRow[]> {
   const infos: WorkflowExecutionInfo[] = [];
-  for await (const info of client.workflow.list({ query: `WorkflowType = "${WORKFLOW_TYPE}"` })) infos.push(info);
+  try {
+    for await (const info of client.workflow.list({ query: listQuery(tags) })) infos.push(info);
+  } catch (err) {
+    if (tags.length && /PgDtsTags/.test((err as Error).message)) {
+      throw new Error(`cannot filter by tag: search attribute PgDtsTags is not registered in namespace ${client.options.namespace}; run pg-dts register-search-attributes (${(err as Error).message})`);
+    }
+    throw err;
+  }
   return Promise.all(
     newestRuns(infos).map(async (info) => {
       const attrs = info.typedSearchAttributes;
@@ -69,12 +87,13 @@ export async function listTasks(client: Client): Promise<TaskListRow[]> {
         started: info.startTime.toISOString().replace(/\.\d+Z$/, 'Z'),
         source: source ?? '-',
         destination: destination ?? '-',
+        tags: attrs.get(TAGS_ATTRIBUTE)?.join(',') || '-',
       };
     }),
   );
 }
 
-const COLUMNS: (keyof TaskListRow)[] = ['task', 'status', 'phase', 'started', 'source', 'destination'];
+const COLUMNS: (keyof TaskListRow)[] = ['task', 'status', 'phase', 'started', 'source', 'destination', 'tags'];
 
 /** Aligned columns under a header; a line saying so when there are no tasks. */
 export function formatTaskList(rows: readonly TaskListRow[]): string {

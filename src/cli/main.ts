@@ -4,6 +4,8 @@ import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { parseTaskSpec, SpecError } from '../spec/validate';
 import { slotName, taskIdFromWorkflowId } from '../spec/task-id';
+import { parseTagFilter } from '../spec/tags';
+import { tagSearchAttributes } from '../../workflows/search-attributes';
 import {
   modifyObjectsSignal, pauseSignal, releaseSignal, resumeSignal, statusQuery, throttleSignal, WORKFLOW_TYPE,
 } from '../../workflows/messages';
@@ -56,9 +58,18 @@ program
     load<typeof import('../worker/run-worker')>('../worker/run-worker');
   });
 
+/** A parse error as commander's own kind, so it is printed as "error: option ..." without a stack. */
+function cliArgument<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+}
+
 program
   .command('register-search-attributes')
-  .description('register the search attributes tasks upsert (PgDtsPhase, PgDtsSource, PgDtsDestination) in TEMPORAL_NAMESPACE')
+  .description('register the search attributes tasks upsert (PgDtsPhase, PgDtsSource, PgDtsDestination, PgDtsTags) in TEMPORAL_NAMESPACE')
   .action(async () => {
     const { registerSearchAttributes } = load<typeof import('./search-attributes')>('./search-attributes');
     await withTemporal(async (client) => {
@@ -74,7 +85,13 @@ program
   .action(async (o) => {
     const spec = loadSpec(o.spec);
     await withTemporal(async (client, taskQueue) => {
-      const handle = await client.workflow.start(WORKFLOW_TYPE, { taskQueue, workflowId: spec.name, args: [spec] });
+      const tags = tagSearchAttributes(spec.tags);
+      const { tagsAttributeRegistered } = load<typeof import('./search-attributes')>('./search-attributes');
+      const searchable = tags.length > 0 && (await tagsAttributeRegistered(client, client.options.namespace));
+      if (tags.length > 0 && !searchable) {
+        console.error(`warning: search attribute PgDtsTags is not registered in namespace ${client.options.namespace}, so this task's tags cannot be searched; run pg-dts register-search-attributes before starting tasks`);
+      }
+      const handle = await client.workflow.start(WORKFLOW_TYPE, { taskQueue, workflowId: spec.name, args: [spec], ...(searchable ? { typedSearchAttributes: tags } : {}) });
       console.log(`started task ${spec.name} (run ${handle.firstExecutionRunId}); slot ${slotName(taskIdFromWorkflowId(spec.name))}`);
       console.log(`watch it: pg-dts status ${spec.name}   or   temporal workflow describe --workflow-id ${spec.name}`);
     });
@@ -105,10 +122,11 @@ program
 
 program
   .command('list')
-  .description('list tasks (workflows of type syncTask): status, phase, start time, source and destination')
-  .action(async () => {
+  .description('list tasks (workflows of type syncTask): status, phase, start time, source, destination and tags')
+  .option('--tag <key=value>', 'only tasks with this tag (PgDtsTags); repeat it for tasks with every one', (v: string, all: string[]) => [...all, cliArgument(() => parseTagFilter(v))], [] as string[])
+  .action(async (o: { tag: string[] }) => {
     const { formatTaskList, listTasks } = load<typeof import('./list')>('./list');
-    await withTemporal(async (client) => console.log(formatTaskList(await listTasks(client))));
+    await withTemporal(async (client) => console.log(formatTaskList(await listTasks(client, o.tag))));
   });
 
 for (const [name, signal, text] of [

@@ -3,6 +3,7 @@
 // and the JSON Schema users see is generated from it, so the three can never disagree.
 import { z } from 'zod';
 import { DURATION_PATTERN, MIN_VERIFY_EVERY_SECONDS, parseDuration } from './duration';
+import { tagsSchema } from './tags';
 
 /** postgres:// or postgresql:// URL; passwords are never accepted inline (see validate.ts). */
 const endpoint = z.strictObject({
@@ -249,6 +250,7 @@ export const taskSpecSchema = z
         message: 'must be 1-63 characters: letters, digits, "_", "-" or ".", starting with a letter or digit',
       })
       .describe('task name; the pg-dts CLI uses it as the workflow id'),
+    tags: tagsSchema.optional(),
     source: endpoint.describe('the database changes are read from'),
     destination: endpoint.describe('the database changes are written to'),
     syncTypes: z

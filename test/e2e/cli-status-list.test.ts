@@ -69,7 +69,7 @@ describe('pg-dts list and status --watch', () => {
     const r = pgDts(['list']);
     assert.equal(r.status, 0, r.stderr);
     const [header, ...rows] = r.stdout.trim().split('\n');
-    assert.match(header, /^TASK +STATUS +PHASE +STARTED +SOURCE +DESTINATION$/);
+    assert.match(header, /^TASK +STATUS +PHASE +STARTED +SOURCE +DESTINATION +TAGS$/);
     const row = rows.find((l) => l.startsWith(`${TASK} `));
     assert.ok(row, `${TASK} listed:\n${r.stdout}`);
     const cells = row.split(/ {2,}/);

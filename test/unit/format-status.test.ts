@@ -277,13 +277,13 @@ test('status charts incremental.lagHistory when the workflow reports it, and not
 test('pg-dts list: aligned columns under a header, a plain line when there are none', () => {
   assert.equal(formatTaskList([]), 'no syncTask tasks found');
   const text = formatTaskList([
-    { task: 'orders', status: 'running', phase: 'incremental', started: '2026-01-01T00:00:00Z', source: 'a:5432/app', destination: 'b:5432/app' },
-    { task: 'x', status: 'failed', phase: '-', started: '2026-01-02T00:00:00Z', source: '-', destination: '-' },
+    { task: 'orders', status: 'running', phase: 'incremental', started: '2026-01-01T00:00:00Z', source: 'a:5432/app', destination: 'b:5432/app', tags: 'env=prod,team=pay' },
+    { task: 'x', status: 'failed', phase: '-', started: '2026-01-02T00:00:00Z', source: '-', destination: '-', tags: '-' },
   ]);
   assert.deepEqual(text.split('\n'), [
-    'TASK    STATUS   PHASE        STARTED               SOURCE      DESTINATION',
-    'orders  running  incremental  2026-01-01T00:00:00Z  a:5432/app  b:5432/app',
-    'x       failed   -            2026-01-02T00:00:00Z  -           -',
+    'TASK    STATUS   PHASE        STARTED               SOURCE      DESTINATION  TAGS',
+    'orders  running  incremental  2026-01-01T00:00:00Z  a:5432/app  b:5432/app   env=prod,team=pay',
+    'x       failed   -            2026-01-02T00:00:00Z  -           -            -',
   ]);
 });
 

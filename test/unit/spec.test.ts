@@ -1,29 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseObjects, parseTaskSpec, redactUrl, endpointLabel, SpecError } from '../../src/spec/validate';
+import { parseObjects, parseTaskSpec, redactUrl, endpointLabel } from '../../src/spec/validate';
+import { problems, valid } from './spec-fixture';
 import { taskSpecJsonSchema } from '../../src/spec/json-schema';
 import { parseThrottle } from '../../src/spec/schema';
-
-const valid = {
-  name: 'orders',
-  source: { url: 'postgresql://repl@db1:5432/app', passwordEnv: 'PG_DTS_PW_SRC' },
-  destination: { url: 'postgres://dts@db2/app' },
-  objects: [{ schema: 'public' }],
-};
 
 /** Builds the kind of URL the validator must refuse (a fake password, assembled so no real-looking secret is committed). */
 const inlinePasswordUrl = (user: string, password: string, rest: string): string =>
   ['postgresql://', user, ':', password, '@', rest].join('');
-
-function problems(input: unknown): string[] {
-  try {
-    parseTaskSpec(input);
-  } catch (err) {
-    assert.ok(err instanceof SpecError);
-    return err.problems;
-  }
-  assert.fail('expected the spec to be rejected');
-}
 
 describe('task spec validation', () => {
   it('fills defaults', () => {

@@ -1,7 +1,8 @@
 // The row filters (`where`) of the selected tables, validated with src/catalog/row-filter.ts: the parser's
 // check (one boolean expression over the table's own columns, immutable built-ins only; it also tells which
-// columns the filter reads) and, on PostgreSQL 15+, the source server's verdict (checkRowFilter creates a
-// publication with the filter inside a transaction it rolls back: nothing is left behind).
+// columns the filter reads) and the source server's verdict (checkRowFilter creates a publication with the
+// filter — before 15 a partial index on a temporary copy — inside a transaction it rolls back: nothing is
+// left behind).
 import type { ClientBase } from 'pg';
 import { rowFilterOf, type Mapping } from '../../catalog/names';
 import { checkRowFilter, loadRowFilterParser, parseRowFilter } from '../../catalog/row-filter';
