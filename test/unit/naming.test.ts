@@ -61,6 +61,13 @@ describe('names', () => {
     }
   });
 
+  it('gives names that differ only in what the id cleans (separators, case) distinct task ids', () => {
+    const ids = ['a_b', 'a-b', 'A_B', 'A-B', 'a.b', 'a_B'].map(taskIdFromWorkflowId);
+    assert.equal(ids[0], 'a_b', 'a slot-safe name is its own id');
+    assert.equal(new Set(ids).size, ids.length, ids.join());
+    for (const id of ids.slice(1)) assert.match(id, /^a_b__[0-9a-f]{8}$/);
+  });
+
   it('keeps the ids and names of tasks started before (naming v1)', () => {
     assert.equal(legacyTaskIdFromWorkflowId('cx-y'), 'cx_y_c7623190');
     assert.equal(legacyTaskIdFromWorkflowId('Orders-1'), 'orders_1_9a347366');
