@@ -32,6 +32,7 @@ async function ticket(db: PgClient, id: number): Promise<Record<string, unknown>
 const SCENARIOS: { name: string; versions: PairVersions }[] = [
   { name: 'PostgreSQL 17 source (publication row filters)', versions: {} },
   { name: 'PostgreSQL 13 source (filter evaluated by the task)', versions: { source: 13, destination: 17 } },
+  { name: 'PostgreSQL 11 source (filter evaluated by the task)', versions: { source: 11, destination: 17 } },
 ];
 
 for (const scenario of SCENARIOS) describe(`row filters, ${scenario.name}`, () => {
