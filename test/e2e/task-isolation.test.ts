@@ -4,7 +4,8 @@
 //   Now `x_add` streams on, every row arriving, while `x` adds a table and is released;
 // - two workflow ids whose hashed task ids collide (a 32-bit hash, collided on purpose), and the same workflow
 //   id in another Temporal namespace, would share slot, publication and origin: the second task is refused by
-//   its precheck, naming the owner, and creates or drops nothing of the first's.
+//   its precheck, naming the owner, and creates or drops nothing of the first's. Against another database of
+//   the same clusters too (slots and origins are cluster-wide; that database's registry has no owner to name).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Client as PgClient } from 'pg';
@@ -173,7 +174,7 @@ describe('isolation between tasks: derived names, ownership, unique task ids', (
     assert.equal((await status(first)).phase, 'incremental');
   });
 
-  it('refuses the same workflow id started in another namespace against the same source', async () => {
+  it('refuses the same workflow id started in another namespace, against the same databases or other ones of the same clusters', async () => {
     const created = temporalCli(['operator', 'namespace', 'create', '--namespace', NAMESPACE]);
     assert.equal(created.status, 0, created.stderr);
     const connection = await Connection.connect({ address: temporalAddress() });
@@ -193,6 +194,20 @@ describe('isolation between tasks: derived names, ownership, unique task ids', (
       assert.deepEqual(await registry(src), ownersBefore);
       await src.query(`INSERT INTO b.t3 (v) VALUES ('after the refusal')`);
       await waitForConvergence(src, dst, { 'b.t3': 'id' }, 60_000);
+
+      // Another database on both clusters: its registry knows nothing, but slots and replication origins
+      // are cluster-wide, so the names are taken all the same and the task is refused.
+      for (const db of [src, dst]) await db.query('CREATE DATABASE isolation_other');
+      const otherSrc = await pg.source.client('isolation_other');
+      await otherSrc.query(`CREATE SCHEMA e; CREATE TABLE e.t (id serial PRIMARY KEY, v text)`).finally(() => otherSrc.end());
+      const elsewhere = spec('x_add', [{ schema: 'e' }], {
+        source: { url: pg.source.url('isolation_other', SECURE_USER), passwordEnv: 'PG_DTS_PW_SRC' },
+        destination: { url: pg.destination.url('isolation_other', SECURE_USER), passwordEnv: 'PG_DTS_PW_DST' },
+      });
+      const second = await other.workflow.start(WORKFLOW_TYPE, { taskQueue: 'pg-dts', workflowId: 'x_add', args: [elsewhere] });
+      const refused = await precheckFailure(second.result());
+      assert.ok(refused.message.includes('slot dts_sync_x_add exists but no task is recorded as its owner'), refused.message);
+      assert.equal(await slotPid('dts_sync_x_add'), pidBefore, 'the first task\'s walsender was not terminated');
     } finally {
       await connection.close();
     }
