@@ -1,13 +1,15 @@
 // A long-running task keeps its history short: past `continueAsNewEvents` it continues as new with its whole
 // state (selection, throttle, pause, table rows, pending modifyObjects) and goes on streaming exactly where
 // it was. Also: throttle and modifyObjects as updates, whose validators refuse bad values with a reason and
-// record nothing.
+// record nothing. The spec's tags (PgDtsTags, set by the workflow: started without search attributes) stay on
+// the continued run.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { modifyObjectsUpdate, pauseSignal, resumeSignal, statusQuery, throttleSignal, throttleUpdate } from '../../workflows/messages';
 import { openClusterSessions, type ClusterSessions } from '../harness/clusters';
 import { clusterSpec } from '../harness/task-spec-file';
+import { TAGS_ATTRIBUTE } from '../../workflows/search-attributes';
 import { waitFor, waitForConvergence } from '../harness/checksum';
 import { startWorker, temporalClient } from '../harness/temporal';
 import { WORKER_ENV } from '../harness/sample-fixture';
@@ -28,7 +30,7 @@ describe('continue-as-new and updates', () => {
     startWorker(WORKER_ENV);
     await temporal.workflow.start('syncTask', {
       taskQueue: 'pg-dts', workflowId: TASK,
-      args: [clusterSpec(cs.pg, TASK, { objects: [{ schema: 'can', tables: ['t'] }], continueAsNewEvents: 200 })],
+      args: [clusterSpec(cs.pg, TASK, { objects: [{ schema: 'can', tables: ['t'] }], continueAsNewEvents: 200, tags: { env: 'test' } })],
     });
     await waitFor('incremental', async () => (await status()).phase === 'incremental', 120_000, 200);
   });
@@ -58,6 +60,7 @@ describe('continue-as-new and updates', () => {
       return d.runId !== firstRun ? d : undefined;
     }, 60_000, 250);
     assert.equal(next.status.name, 'RUNNING');
+    assert.deepEqual(next.typedSearchAttributes.get(TAGS_ATTRIBUTE), ['env=test'], 'the tags the first run set are the new run\'s too');
     const s = await status();
     assert.ok((s.continuedRuns ?? 0) >= 1, 'status counts the continued runs');
     assert.equal(s.phase, 'paused', 'still paused after continuing');
