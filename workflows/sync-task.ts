@@ -29,6 +29,7 @@ import { finishCutover, installCutover } from './cutover';
 import { cancelRunningVerification, verifyWhileStreaming, type ContinuousVerifyDeps } from './continuous-verify';
 import type { CutoverStatus } from '../src/cutover/types';
 import type { Phase, ProgressReport, TableProgressReport, TaskStatus } from './status';
+import { stoppedAfterCancel } from './stopped-activity';
 
 /** Marks tasks that send the ddl-refused alert (its sendAlert activities and timers). */
 export const DDL_REFUSED_ALERT_PATCH = 'pg-dts-ddl-refused-alert';
@@ -291,7 +292,7 @@ export async function syncTask(input: unknown, carried?: CarriedState): Promise<
       try {
         await running;
       } catch (err) {
-        if (!isCancellation(err)) throw err;
+        if (!stoppedAfterCancel(err)) throw err;
       } finally {
         streamStopped = true;
       }
