@@ -32,7 +32,8 @@ function table(results: Map<string, PairResult>): string {
 async function main(): Promise<number> {
   const started = Date.now();
   let output = '';
-  const child = spawn(process.execPath, [join(ROOT, 'scripts', 'bootstrap.js'), join(ROOT, 'test', 'run.ts'), join(ROOT, 'test', 'versions', 'version-pair.test.ts')], {
+  // bootstrap.js takes paths relative to the checkout.
+  const child = spawn(process.execPath, ['scripts/bootstrap.js', 'test/run.ts', 'test/versions/version-pair.test.ts'], {
     cwd: ROOT, env: { ...process.env, PG_DTS_VERSION_PAIRS: process.env.PG_DTS_VERSION_PAIRS ?? 'all' }, stdio: ['ignore', 'pipe', 'inherit'],
   });
   child.stdout.on('data', (d: Buffer) => {
