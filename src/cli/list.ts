@@ -4,6 +4,7 @@
 // from PgDtsTags; `--tag env=prod` asks the server for tasks with that tag (the attribute must be registered).
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import { statusQuery, WORKFLOW_TYPE } from '../../workflows/messages';
+import { tagsAttributeRegistered } from './search-attributes';
 import { DESTINATION_ATTRIBUTE, PHASE_ATTRIBUTE, SOURCE_ATTRIBUTE, TAGS_ATTRIBUTE } from '../../workflows/search-attributes';
 
 export interface TaskListRow {
@@ -59,15 +60,12 @@ export function listQuery(tags: readonly string[] = []): string {
 }
 
 export async function listTasks(client: Client, tags: readonly string[] = []): Promise<TaskListRow[]> {
-  const infos: WorkflowExecutionInfo[] = [];
-  try {
-    for await (const info of client.workflow.list({ query: listQuery(tags) })) infos.push(info);
-  } catch (err) {
-    if (tags.length && /PgDtsTags/.test((err as Error).message)) {
-      throw new Error(`cannot filter by tag: search attribute PgDtsTags is not registered in namespace ${client.options.namespace}; run pg-dts register-search-attributes (${(err as Error).message})`);
-    }
-    throw err;
+  // Asked first: the server refuses a query naming an unknown attribute with only "Failed to list workflows".
+  if (tags.length && !(await tagsAttributeRegistered(client, client.options.namespace))) {
+    throw new Error(`cannot filter by tag: search attribute PgDtsTags is not registered in namespace ${client.options.namespace}; run pg-dts register-search-attributes`);
   }
+  const infos: WorkflowExecutionInfo[] = [];
+  for await (const info of client.workflow.list({ query: listQuery(tags) })) infos.push(info);
   return Promise.all(
     newestRuns(infos).map(async (info) => {
       const attrs = info.typedSearchAttributes;

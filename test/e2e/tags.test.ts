@@ -1,8 +1,13 @@
 // Environment tags (spec `tags`) through the real dev server: a task started with `pg-dts start` (which
 // sets PgDtsTags as it starts the workflow) and one started with the temporal CLI (the workflow sets it
 // itself) are found by `temporal workflow list --query 'PgDtsTags="env=prod"'` and `pg-dts list --tag`,
-// each by its own tags only; `pg-dts list` shows them.
+// each by its own tags only; `pg-dts list` shows them. In a namespace without PgDtsTags, `pg-dts start` warns
+// and starts the task, and `pg-dts list --tag` says how to register it.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { releaseAll } from '../harness/cleanup';
@@ -75,5 +80,26 @@ describe('environment tags', () => {
     const bad = pgDts(['list', '--tag', 'env']);
     assert.notEqual(bad.status, 0);
     assert.match(bad.stderr, /--tag env: must be key=value/);
+  });
+
+  it('in a namespace without PgDtsTags, pg-dts start warns and starts the task; pg-dts list --tag says to register it', async () => {
+    const namespace = `tags-${randomBytes(4).toString('hex')}`;
+    const created = temporalCli(['operator', 'namespace', 'create', '--namespace', namespace]);
+    assert.equal(created.status, 0, created.stderr);
+    const env = { TEMPORAL_NAMESPACE: namespace };
+    // A namespace just created reaches the server's namespace cache within seconds.
+    await waitFor('namespace usable', async () => pgDts(['list'], env).status === 0, 30_000, 1_000);
+
+    const file = join(mkdtempSync(join(tmpdir(), 'pg-dts-spec-')), 'spec.json');
+    writeFileSync(file, JSON.stringify(clusterSpec(pg, 'untagged-namespace', { objects: [{ schema: 'tagged' }], tags: { env: 'prod' } })));
+    const started = pgDts(['start', '--spec', file], env);
+    assert.equal(started.status, 0, started.stderr);
+    assert.match(started.stderr, new RegExp(`PgDtsTags is not registered in namespace ${namespace}, so this task's tags cannot be searched; run pg-dts register-search-attributes`));
+    assert.match(started.stdout, /started task untagged-namespace/);
+    temporalCli(['workflow', 'terminate', '--namespace', namespace, '--workflow-id', 'untagged-namespace', '--reason', 'test over']);
+
+    const filtered = pgDts(['list', '--tag', 'env=prod'], env);
+    assert.notEqual(filtered.status, 0);
+    assert.match(filtered.stderr, new RegExp(`cannot filter by tag: search attribute PgDtsTags is not registered in namespace ${namespace}; run pg-dts register-search-attributes`));
   });
 });
