@@ -6,6 +6,7 @@
 import type { Mapping, TableRef } from '../catalog/names';
 import { objectEntryFor, tableOperations } from '../catalog/names';
 import type { CapturedDdl } from './capture';
+import { capturedNames, keepSourceNames } from './keep-names';
 import { findFiredStatement } from './statements';
 import { translateDdl } from './translate';
 import type { CapturedObject, DdlDecision, DdlEffect, ObjectKind, SkipReason } from './types';
@@ -66,8 +67,14 @@ export function decideDdl(captured: CapturedDdl, mapping: Mapping, selection: Se
   if (captured.unverified) {
     return refuse('unverified', `the capture was not written by the event trigger of a finished ${captured.tag} (the recorder was called from inside another statement): not replayed`, statement);
   }
+  // Constraints and indexes the statement created under names PostgreSQL generated: the source's names.
+  const named = capturedNames(captured, (schema, identity) => {
+    const parts = splitIdentity(identity);
+    return parts.length === 2 && parts[0] === schema ? { schema, name: parts[1]! } : null;
+  }).filter((t) => selection.isSelected(t.table) || captured.tag === 'CREATE TABLE');
+  const renames = decision.statements.length ? keepSourceNames(named, mapping) : [];
   return {
-    kind: 'apply', statement, statements: decision.statements, effects: decision.effects, searchPath: decision.searchPath,
+    kind: 'apply', statement, statements: [...decision.statements, ...renames], effects: decision.effects, searchPath: decision.searchPath,
     notes: decision.dropped.map((d) => `${d.reason}: ${d.detail}`),
     ...(decision.commitAfter ? { commitAfter: true as const } : {}),
   };

@@ -50,6 +50,17 @@ export interface CaptureSettings {
   leafPublishedRoots?: { schema: string; name: string }[];
 }
 
+/**
+ * A table's constraints and indexes on the source right after the statement (on the table's object, or on
+ * an index's: its table's). Absent from rows captured before pg-dts recorded it.
+ */
+export interface SourceNames {
+  /** contype: c, f, p, u, x, n, t; columns: conkey's names. */
+  constraints: { name: string; type: string; columns: string[] }[];
+  /** Indexes not behind a constraint; columns: the key and INCLUDE columns, '' for an expression. */
+  indexes: { name: string; columns: string[] }[];
+}
+
 /** What the recorder writes (JSON in the capture table's row). */
 export interface CapturedDdl {
   query: string;
@@ -62,7 +73,7 @@ export interface CapturedDdl {
   /** The DDL ran below the top level (inside a function, procedure or DO block). */
   nested?: boolean;
   /** `table`: the table of an index, or the table owning a sequence (OWNED BY). */
-  objects: { type: string; schema: string | null; identity: string; inExtension?: boolean; table?: { schema: string; name: string } }[];
+  objects: { type: string; schema: string | null; identity: string; inExtension?: boolean; table?: { schema: string; name: string }; names?: SourceNames }[];
   /** sql_drop: objects dropped by the statement; `table`: the table a dropped index was on (DROP INDEX). */
   dropped?: { type: string; schema: string | null; name: string | null; identity: string; table?: { schema: string; name: string } }[];
   /** Set when the recorder failed: the statement ran on the source but could not be captured. */
@@ -139,6 +150,23 @@ function leafPublication(s: CaptureSettings): string {
 }
 
 /**
+ * `{names: {constraints: [{name, type, columns}], indexes: [{name, columns}]}}` of table `oid`: every
+ * constraint (contype, its columns) and every index that does not carry a constraint (its key columns,
+ * '' for an expression), oldest first.
+ */
+function tableNamesSql(oid: string): string {
+  const columns = (rel: string, keys: string) => `(SELECT coalesce(jsonb_agg(coalesce(a.attname::text, '') ORDER BY k.ord), '[]') FROM unnest(${keys}) WITH ORDINALITY k(attnum, ord)
+                    LEFT JOIN pg_attribute a ON a.attrelid = ${rel} AND a.attnum = k.attnum AND k.attnum > 0)`;
+  return `jsonb_build_object('names', jsonb_build_object(
+          'constraints', (SELECT coalesce(jsonb_agg(jsonb_build_object('name', con.conname, 'type', con.contype, 'columns', ${columns('con.conrelid', 'con.conkey')}) ORDER BY con.oid), '[]')
+                            FROM pg_constraint con WHERE con.conrelid = (${oid})),
+          'indexes', (SELECT coalesce(jsonb_agg(jsonb_build_object('name', ic.relname, 'columns', ${columns('i.indrelid', 'i.indkey::int2[]')}) ORDER BY ic.oid), '[]')
+                        FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+                       WHERE i.indrelid = (${oid}) AND NOT EXISTS (SELECT 1 FROM pg_constraint c2 WHERE c2.conindid = i.indexrelid
+                                                                 AND c2.conrelid = i.indrelid AND c2.contype IN ('p', 'u', 'x')))))`;
+}
+
+/**
  * Two functions: the trigger function runs as the user who ran the DDL and only passes on what depends on
  * that session (search_path, session_replication_role); the recorder is SECURITY DEFINER with a fixed
  * search_path (a caller's search_path must never choose what a superuser function calls), reads everything
@@ -192,7 +220,12 @@ BEGIN
                       WHERE cmd.classid = 'pg_class'::regclass AND c.oid = CASE cmd.object_type
                         WHEN 'index' THEN (SELECT indrelid FROM pg_index WHERE indexrelid = cmd.objid)
                         WHEN 'sequence' THEN (SELECT refobjid FROM pg_depend WHERE classid = 'pg_class'::regclass AND objid = cmd.objid
-                                                AND refclassid = 'pg_class'::regclass AND deptype IN ('a', 'i') AND refobjsubid > 0 LIMIT 1) END), '{}'));
+                                                AND refclassid = 'pg_class'::regclass AND deptype IN ('a', 'i') AND refobjsubid > 0 LIMIT 1) END), '{}')
+        -- The names of the table's constraints and indexes (keep-names.ts): PostgreSQL names an unnamed
+        -- one after the table and columns, which the destination may call differently.
+        || CASE WHEN cmd.classid = 'pg_class'::regclass AND (cmd.object_type = 'table' OR (cmd.object_type = 'index' AND tag = 'CREATE INDEX'))
+                THEN ${tableNamesSql("CASE cmd.object_type WHEN 'table' THEN cmd.objid ELSE (SELECT indrelid FROM pg_index WHERE indexrelid = cmd.objid) END")}
+                ELSE '{}' END);
       tags := tags || cmd.command_tag;
       ${adoptionSql(s)}
     END LOOP;
