@@ -93,7 +93,7 @@ export async function verifyRange(deps: RangeDeps, t: VerifyTable, rangeIndex: n
     if (!c) continue;
     last = c;
     const verdict = judge(c.s1, c.d, c.s2, sameAggregate);
-    if (verdict === 'equal') return equal(c.s1, c.d, attempts + (streaming ? 1 : 0));
+    if (verdict === 'equal') return equal(sameAggregate(c.s1, c.d) ? c.s1 : c.s2, c.d, attempts + (streaming ? 1 : 0)); // the source read the destination matched
     if (verdict === 'different') confirmed++;
     // Writes keep landing in this range: judge it key by key below, leaving out the keys being written.
     else if (++inFlux >= 2 && t.targetKey.length) break;
