@@ -101,6 +101,14 @@ for (const [sourceVersion, destinationVersion] of pairs()) {
       await waitForConvergence(cs.src, cs.dst, TABLES, 60_000);
     });
 
+    it('an idle stream keeps its slot moving and its lag small (heartbeats)', async () => {
+      const target = (await cs.src.query<{ l: string }>(`SELECT pg_current_wal_lsn()::text AS l`)).rows[0]!.l;
+      await waitFor('the slot confirmed past the WAL written before', async () => (await cs.src.query(
+        `SELECT 1 FROM pg_replication_slots WHERE slot_type = 'logical' AND confirmed_flush_lsn >= $1::pg_lsn`, [target])).rowCount === 1, 30_000, 500);
+      const s = await status();
+      assert.ok(s.incremental && s.incremental.lagSeconds < 10, `lag ${s.incremental?.lagSeconds} s`);
+    });
+
     it('pg-dts verify finds rows and schema equal', async () => {
       const run = pgDts(['verify', task, '--mode', 'checksum'], { PG_DTS_TASK_QUEUE: queue });
       assert.equal(run.status, 0, `verify exit code ${run.status}:\n${run.stdout}\n${run.stderr}`);
