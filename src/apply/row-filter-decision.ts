@@ -51,7 +51,7 @@ export function decideFiltered(op: FilteredChange['op'], oldMatches: boolean | n
 /**
  * The rows the filter is evaluated on. The new row of an UPDATE is the old row with the new values over
  * it: a column sent as unchanged TOAST keeps the old row's value, so a row entering the filter is
- * inserted whole. Without an old row (not REPLICA IDENTITY FULL and the key unchanged) the old row is the
+ * inserted whole (the decoder, pgoutput-fast.ts, already does this when the whole old row came along). Without an old row (not REPLICA IDENTITY FULL and the key unchanged) the old row is the
  * new one, as pgoutput does on 15+; the precheck then allows only filters over key columns.
  */
 export function filterRows(c: FilteredChange): { old: Row | null; new: Row | null } {

@@ -94,9 +94,12 @@ for (const scenario of SCENARIOS) describe(`row filters, ${scenario.name}`, () =
     const movedInside = 8; // Open: key change, stays inside
     const movedOut = 16; // Open: key change and leaves
     const movedIn = 15; // pending: key change and enters
+    const entersWithToast = 11; // pending: a stored-out-of-line note, unchanged by the UPDATE that enters
+    const bigNote = `(SELECT string_agg(md5(g::text), '') FROM generate_series(1, 400) g)`;
     assert.ok(await ticket(dst, entering) === undefined && (await ticket(dst, leaving)) !== undefined);
     // Changed while outside the filter: not replicated, but must arrive with the row when it enters.
     await src.query(`UPDATE rf.tickets SET note = 'changed while outside', priority = 42 WHERE id = ${entering}`);
+    await src.query(`UPDATE rf.tickets SET note = ${bigNote} WHERE id = ${entersWithToast}`);
     await src.query(`
       INSERT INTO rf.tickets VALUES (1001, 'open', 1, 'new matching'), (1002, 'closed', 1, 'new other');
       UPDATE rf.tickets SET note = 'still inside', status = 'Open' WHERE id = ${inside};
@@ -107,6 +110,7 @@ for (const scenario of SCENARIOS) describe(`row filters, ${scenario.name}`, () =
       UPDATE rf.tickets SET id = 2008 WHERE id = ${movedInside};
       UPDATE rf.tickets SET id = 2016, status = 'closed' WHERE id = ${movedOut};
       UPDATE rf.tickets SET id = 2015, status = 'open' WHERE id = ${movedIn};
+      UPDATE rf.tickets SET status = 'open' WHERE id = ${entersWithToast};
       TRUNCATE rf.log;
       INSERT INTO rf.log VALUES (1, 2), (2, 1), (3, 5);
       UPDATE rf.log SET level = 0 WHERE id = 3;
@@ -128,6 +132,7 @@ for (const scenario of SCENARIOS) describe(`row filters, ${scenario.name}`, () =
     assert.deepEqual(await ticket(dst, 2008), { id: 2008, status: 'Open', priority: movedInside % 5, note: `n${movedInside}` }, 'key change inside the filter');
     assert.equal(await ticket(dst, movedOut), undefined, 'key change leaving the filter');
     assert.equal(await ticket(dst, 2016), undefined, 'key change leaving the filter');
+    assert.equal((await ticket(dst, entersWithToast))?.note, (await src.query(`SELECT ${bigNote} AS n`)).rows[0].n, 'entering with an unchanged TOAST value: the whole row');
     assert.deepEqual(await ticket(dst, 2015), { id: 2015, status: 'open', priority: movedIn % 5, note: `n${movedIn}` }, 'key change entering the filter');
     assert.deepEqual((await dst.query('SELECT id, level FROM rf.log ORDER BY id')).rows, [{ id: 1, level: 2 }, { id: 2, level: 3 }], 'truncate, then the pre-image rule');
     assert.deepEqual(await tableChecksum(dst, 'rf.tickets', 'id'), await filtered(src, 'rf.tickets', TICKETS_FILTER));
