@@ -3,7 +3,7 @@
 import { Context } from '@temporalio/activity';
 import type { ClientConfig } from 'pg';
 import { clientConfig } from '../src/conn/endpoint';
-import { pinSearchPath } from '../src/conn/search-path';
+import { pinSourceSession } from '../src/conn/source-session';
 import type { TaskSpec } from '../src/spec/schema';
 import { applicationName, originName, publicationName, slotName, type TaskNaming } from '../src/spec/task-id';
 import { progressSignal } from '../workflows/messages';
@@ -32,7 +32,7 @@ export interface TaskContext {
 export function taskContext({ spec, taskId }: TaskInput): TaskContext {
   const app = applicationName(taskId);
   return {
-    source: pinSearchPath(clientConfig('source', spec.source, app)),
+    source: pinSourceSession(clientConfig('source', spec.source, app)),
     destination: clientConfig('destination', spec.destination, app),
     slot: slotName(taskId),
     publication: publicationName(taskId),

@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { clientConfig } from '../src/conn/endpoint';
-import { pinSearchPath } from '../src/conn/search-path';
+import { pinSourceSession } from '../src/conn/source-session';
 import { formatReport, runPrecheck, type PrecheckOutcome } from '../src/precheck/run';
 import { applicationName, slotName } from '../src/spec/task-id';
 import { allTaskObjects } from '../src/stream/ownership';
@@ -17,7 +17,7 @@ export async function precheck(input: TaskInput): Promise<PrecheckOutcome> {
   // as a failed source-connect/destination-connect item, like any other way of not getting in.
   const outcome = await runPrecheck(
     spec,
-    () => pinSearchPath(clientConfig('source', spec.source, app)),
+    () => pinSourceSession(clientConfig('source', spec.source, app)),
     () => clientConfig('destination', spec.destination, app),
     slotName(taskId),
     // Its names must be free or this workflow's own (task-id-unique).

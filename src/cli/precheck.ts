@@ -1,7 +1,7 @@
 // `pg-dts precheck --spec FILE [--json]`: the task's precheck, run from this machine (passwords come from
 // this machine's environment or files), starting nothing. Exit code 1 when the precheck blocks.
 import { checkEndpointSecrets, clientConfig } from '../conn/endpoint';
-import { pinSearchPath } from '../conn/search-path';
+import { pinSourceSession } from '../conn/source-session';
 import { runPrecheck } from '../precheck/run';
 import type { TaskSpec } from '../spec/schema';
 import { applicationName, slotName, taskIdFromWorkflowId } from '../spec/task-id';
@@ -18,7 +18,7 @@ export async function precheckCommand(spec: TaskSpec, json: boolean): Promise<nu
   checkEndpointSecrets('destination', spec.destination);
   const { report } = await runPrecheck(
     spec,
-    () => pinSearchPath(clientConfig('source', spec.source, app)),
+    () => pinSourceSession(clientConfig('source', spec.source, app)),
     () => clientConfig('destination', spec.destination, app),
     slotName(taskId),
     // `pg-dts start` starts the task with the spec's name as workflow id, in TEMPORAL_NAMESPACE.

@@ -7,6 +7,9 @@ import { planTables, readColumns, targetColumnsOf, type KeyColumn } from '../sna
 import { qualified } from '../util/sql';
 import { prepareSession } from './sql';
 import type { VerifyTable } from './types';
+import { serverVersionNum } from '../catalog/server-version';
+
+const FLOAT_TYPES = new Set(['real', 'double precision']);
 
 /**
  * The destination's key: each source key column under its mapped name, with the destination column's
@@ -31,9 +34,12 @@ export async function planVerify(source: ClientBase, destination: ClientBase, ta
   await prepareSession(source); // planTables reset search_path
   await prepareSession(destination);
   const dstColumns = await readColumns(destination, tables.map((t) => qualified(t.target)));
+  // Before 12 a float's text has fewer digits than a newer server's (extra_float_digits): compare bits.
+  const oldServer = Math.min(await serverVersionNum(source), await serverVersionNum(destination)) < 120000;
   return plans.map((p) => {
     const types = new Map((dstColumns.get(qualified(p.table.target)) ?? []).map((c) => [c.name, c.type]));
     const targetKey = targetKeyOf(p.keyColumns, columnMapper(mapping, p.table.source), types);
+    const floatBits = oldServer ? targetColumnsOf(p).flatMap((c, i) => (FLOAT_TYPES.has(types.get(c) ?? '') ? [i] : [])) : [];
     return {
       key: p.key,
       table: p.table,
@@ -44,6 +50,7 @@ export async function planVerify(source: ClientBase, destination: ClientBase, ta
       targetKey,
       ranges: targetKey.length ? p.chunks : [{ lo: null, hi: null }],
       estimatedRows: p.estimatedRows,
+      ...(floatBits.length ? { floatBits } : {}),
     };
   });
 }

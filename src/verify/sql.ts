@@ -30,12 +30,14 @@ interface SideShape {
   columns: string[];
   key: KeyColumn[];
   filter?: string;
+  floatBits?: number[];
 }
 
 export function sideShape(t: VerifyTable, side: Side): SideShape {
+  const bits = t.floatBits?.length ? { floatBits: t.floatBits } : {};
   return side === 'source'
-    ? { from: qualified(t.table.source), columns: t.sourceColumns, key: t.sourceKey, ...(t.where ? { filter: t.where } : {}) }
-    : { from: qualified(t.table.target), columns: t.targetColumns, key: t.targetKey };
+    ? { from: qualified(t.table.source), columns: t.sourceColumns, key: t.sourceKey, ...(t.where ? { filter: t.where } : {}), ...bits }
+    : { from: qualified(t.table.target), columns: t.targetColumns, key: t.targetKey, ...bits };
 }
 
 const tuple = (items: string[]): string => (items.length === 1 ? items[0]! : `ROW(${items.join(', ')})`);
@@ -53,7 +55,8 @@ export function rangeWhere(shape: SideShape, range: ChunkRange): string {
 }
 
 /** The row's text: every projected column, in order, NULL distinct from ''. */
-const rowText = (shape: SideShape): string => `ROW(${shape.columns.map((c) => `t.${ident(c)}`).join(', ')})::text`;
+const rowText = (shape: SideShape): string =>
+  `ROW(${shape.columns.map((c, i) => (shape.floatBits?.includes(i) ? `float8send(t.${ident(c)}::float8)` : `t.${ident(c)}`)).join(', ')})::text`;
 
 /**
  * The 64-bit hash of a row text the checksum sums. hashtextextended (the hash of hash partitioning) costs

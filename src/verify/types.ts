@@ -66,6 +66,11 @@ export interface VerifyTable {
   targetKey: KeyColumn[];
   ranges: ChunkRange[];
   estimatedRows: number;
+  /**
+   * Positions in the projection of float4/float8 columns compared by their bits, not their text: a server
+   * before 12 prints floats as text with fewer digits than a newer one, so equal values would differ.
+   */
+  floatBits?: number[];
 }
 
 /** One side's aggregate over one range. */

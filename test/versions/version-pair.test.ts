@@ -25,6 +25,12 @@ function pairs(): [ClusterVersion, ClusterVersion][] {
   });
 }
 
+/** float4/float8 values whose text form needs every digit (PostgreSQL 11 prints 6/15 by default). */
+const FLOATS: [string, string][] = [
+  ['0.1', '0.1'], ['3.4028235e+38', '1.7976931348623157e+308'], ['1.4e-45', '5e-324'], ['-0', '-0'],
+  ['0.33333334', '0.3333333333333333'], ['16777217', '9007199254740993'], ['NaN', 'Infinity'], ['1.0000001', '1.0000000000000002'],
+];
+
 const PLAIN_TABLES = { 'shop.customers': 'id', 'shop.orders': 'id' };
 
 const SOURCE_SCHEMA = `
@@ -35,6 +41,8 @@ const SOURCE_SCHEMA = `
   CREATE INDEX ON shop.orders (customer_id);
   INSERT INTO shop.customers (name, email) SELECT 'c' || g, 'c' || g || '@example.com' FROM generate_series(1, 200) g;
   INSERT INTO shop.orders (id, customer_id, amount, note) SELECT g, 1 + g % 200, g * 1.5, CASE WHEN g % 7 = 0 THEN NULL ELSE repeat('n', g % 30) END FROM generate_series(1, 2000) g;
+  CREATE TABLE shop.measures (id int PRIMARY KEY, f4 real, f8 double precision);
+  INSERT INTO shop.measures VALUES ${FLOATS.map(([f4, f8], i) => `(${i + 1}, '${f4}', '${f8}')`).join(', ')};
 `;
 
 const PARTITIONED_SCHEMA = `
@@ -69,6 +77,17 @@ for (const [sourceVersion, destinationVersion] of pairs()) {
       await temporal.workflow.start(WORKFLOW_TYPE, { taskQueue: queue, workflowId: task, args: [spec] });
       await waitFor('the task streams', async () => (await status()).phase === 'incremental', 120_000, 500);
       await waitForConvergence(cs.src, cs.dst, TABLES, 60_000);
+    });
+
+    it('copies and streams float4/float8 bit for bit', async () => {
+      const offset = FLOATS.length;
+      await cs.src.query(`INSERT INTO shop.measures VALUES ${FLOATS.map(([f4, f8], i) => `(${offset + i + 1}, '${f4}', '${f8}')`).join(', ')}`);
+      await cs.src.query(`UPDATE shop.measures SET f8 = f8 / 3, f4 = f4 / 3 WHERE id <= 2`);
+      const bits = async (db: typeof cs.src): Promise<string> =>
+        JSON.stringify((await db.query(`SELECT id, float4send(f4)::text AS a, float8send(f8)::text AS b FROM shop.measures ORDER BY id`)).rows);
+      const expected = await bits(cs.src);
+      await waitFor('the same float bits on the destination', async () => (await bits(cs.dst)) === expected, 60_000, 250)
+        .catch(async (err) => assert.fail(`${(err as Error).message}\nsource ${expected}\ndestination ${await bits(cs.dst)}`));
     });
 
     it('streams INSERT, UPDATE (also of a key), DELETE and TRUNCATE', async () => {
