@@ -10,6 +10,7 @@ import { forgetCreated } from '../src/schema/created-objects';
 import { logger } from '../src/log';
 import { taskContext, type TaskInput } from './context';
 import { additionObjects, additionProven, adoptable, namingOf, taskOwner } from './ownership';
+import { IDENTITY_USERS_TABLE } from '../src/stream/replica-identity-users';
 
 export interface ReleaseInput extends TaskInput {
   /**
@@ -69,7 +70,7 @@ export async function releaseTask(input: ReleaseInput): Promise<{ slotDropped: b
         const { mine: records } = await ownedObjects(dst, owner, [{ kind: 'progress', name: input.taskId }], adopt);
         if (records.length) await restoreReplicaIdentity(db, dst, input.taskId, ctx.publication);
       }));
-    await forgetObjects(db, owner, sourceObjects, true);
+    await forgetObjects(db, owner, sourceObjects, true, [IDENTITY_USERS_TABLE]);
     return dropped;
   });
   await onDestination('drop origins and copy progress', () =>

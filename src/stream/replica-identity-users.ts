@@ -7,7 +7,9 @@
 import type { ClientBase } from 'pg';
 import type { TableRef } from '../catalog/names';
 
-const TABLE = '_pg_dts.replica_identity_users';
+/** The table below, in `_pg_dts` on the source: the last task's release drops it (forgetObjects). */
+export const IDENTITY_USERS_TABLE = 'replica_identity_users';
+const TABLE = `_pg_dts.${IDENTITY_USERS_TABLE}`;
 
 const SETUP = `
   CREATE SCHEMA IF NOT EXISTS _pg_dts;
