@@ -116,8 +116,16 @@ describe('precheck items: partitions', () => {
   });
 
   it('passes for partitioned tables on a source before 13 (their partitions are published one by one)', () => {
-    const i = input({ source: { versionNum: 110022, tables: [table('shop', 'events', { relkind: 'p' })] } });
+    const i = input({ source: { versionNum: 110022, isSuperuser: true, tables: [table('shop', 'events', { relkind: 'p' })] } });
     assert.equal(result(i, 'partitions').passed, true);
+  });
+
+  it('fails for partitioned tables on a source before 13 without a superuser: later partitions would not be published', () => {
+    const i = input({ source: { versionNum: 120000, isSuperuser: false, tables: [table('shop', 'events', { relkind: 'p' })] } });
+    const r = result(i, 'partitions');
+    assert.equal(r.passed, false);
+    assert.match(r.message, /PostgreSQL 12 publishes partitions one by one .* not a superuser.*shop\.events/);
+    assert.match(r.fix ?? '', /superuser or deselect partitioned tables/);
   });
 });
 

@@ -1,7 +1,7 @@
 // What pg-dts needs from each selected table: a key, a replica identity it can work with, and nothing it
 // cannot reproduce on the destination (hypertables, inheritance, extension members, split partition trees).
 import { tableKey, type TableRef } from '../../catalog/names';
-import { names, pass, plural, problem, refName, tableList, wants, type CheckInput, type CheckItem } from './check';
+import { major, names, pass, plural, problem, refName, tableList, wants, type CheckInput, type CheckItem } from './check';
 
 export const primaryKey: CheckItem = (input) => {
   if (!wants(input, 'incremental')) return null;
@@ -117,9 +117,15 @@ export const partitions: CheckItem = (input) => {
     found.push(`foreign-table partitions, neither copied nor replicated: ${names(source.foreignPartitions.map((p) => `${refName(p.partition)} (of ${refName(p.root)})`))}`);
   }
   const roots: TableRef[] = source.tables.filter((t) => t.relkind === 'p').map((t) => t.ref);
+  // Before 13 partitions are published one by one, and only the DDL capture (event triggers: a superuser)
+  // adds a partition created or attached later: without it that partition's rows would never replicate.
+  if (roots.length && wants(input, 'incremental') && source.versionNum < 130000 && !source.isSuperuser) {
+    found.push(`PostgreSQL ${major(source.versionNum)} publishes partitions one by one and the source user ${source.user} is not a superuser: ` +
+      `a partition created or attached later would not be published (no DDL capture), its rows never replicated: ${tableList(roots)}`);
+  }
   if (found.length === 0) {
     return pass('partitions', 'fail', roots.length ? `${plural(roots.length, 'partitioned table')} selected whole, with all partitions` : 'no partition tree is split by the selection');
   }
   return problem('partitions', 'fail', found.join('; '),
-    'select partitioned tables by their root only (it brings every partition), and move foreign partitions out of the tree (ALTER TABLE ... DETACH PARTITION)');
+    'select partitioned tables by their root only (it brings every partition), move foreign partitions out of the tree (ALTER TABLE ... DETACH PARTITION), and on sources before 13 connect as a superuser or deselect partitioned tables');
 };
